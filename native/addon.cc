@@ -1,0 +1,143 @@
+// The JavaScript surface of the tracer (see src/native.ts for its types).
+// Errors come back as strings, never as exceptions: the caller decides how
+// to warn, and nothing thrown here can reach the traced app.
+#include <napi.h>
+#include <node_api.h>
+#include <uv.h>
+#include <v8.h>
+
+#include "tracer.h"
+
+namespace alloctrace {
+namespace {
+
+Tracer* From(const Napi::CallbackInfo& info) { return static_cast<Tracer*>(info.Data()); }
+
+uint32_t UintOption(const Napi::Object& o, const char* key, uint32_t fallback) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) return fallback;
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > 4294967295.0) return 0;  // rejected by Tracer::Start
+  return static_cast<uint32_t>(d);
+}
+
+std::string StringOption(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+}
+
+Napi::Value Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) return Napi::String::New(env, "start() takes an options object");
+  Napi::Object o = info[0].As<Napi::Object>();
+  TracerOptions options;
+  options.file = StringOption(o, "file");
+  options.interval = UintOption(o, "interval", 512 * 1024);
+  options.depth = UintOption(o, "depth", 64);
+  options.poll_ms = UintOption(o, "pollMs", 1000);
+  HeaderInfo& h = options.header;
+  h.pid = UintOption(o, "pid", 0);
+  h.thread_id = UintOption(o, "threadId", 0);
+  h.hostname = StringOption(o, "hostname");
+  h.node_version = StringOption(o, "nodeVersion");
+  h.v8_version = v8::V8::GetVersion();
+  h.precise = o.Get("precise").ToBoolean().Value();
+  h.cwd = StringOption(o, "cwd");
+  Napi::Value argv = o.Get("argv");
+  if (argv.IsArray()) {
+    Napi::Array a = argv.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Value arg = a.Get(i);
+      if (arg.IsString()) h.argv.push_back(arg.As<Napi::String>().Utf8Value());
+    }
+  }
+  std::string err = From(info)->Start(options);
+  if (err.empty()) return env.Undefined();
+  return Napi::String::New(env, err);
+}
+
+Napi::Value Stop(const Napi::CallbackInfo& info) {
+  bool gc = info.Length() > 0 && info[0].ToBoolean().Value();
+  std::string marker = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+  From(info)->Stop(gc, marker);
+  return info.Env().Undefined();
+}
+
+Napi::Value IsTracing(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), From(info)->tracing());
+}
+
+Napi::Value Mark(const Napi::CallbackInfo& info) {
+  std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "mark";
+  bool gc = info.Length() > 1 && info[1].ToBoolean().Value();
+  From(info)->Mark(name, gc);
+  return info.Env().Undefined();
+}
+
+Napi::Value Memory(const Napi::CallbackInfo& info) {
+  TracedMemory m = From(info)->Memory();
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::Number::New(info.Env(), m.current));
+  out.Set(1u, Napi::Number::New(info.Env(), m.peak));
+  return out;
+}
+
+Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
+  From(info)->ResetPeak();
+  return info.Env().Undefined();
+}
+
+Napi::Value ClearTraces(const Napi::CallbackInfo& info) {
+  From(info)->ClearTraces();
+  return info.Env().Undefined();
+}
+
+Napi::Value Snapshot(const Napi::CallbackInfo& info) {
+  bool gc = info.Length() > 0 && info[0].ToBoolean().Value();
+  std::string bytes = From(info)->Snapshot(gc);
+  if (bytes.empty()) return info.Env().Undefined();
+  return Napi::Buffer<char>::Copy(info.Env(), bytes.data(), bytes.size());
+}
+
+Napi::Value TracebackLimit(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), From(info)->depth());
+}
+
+
+// An async cleanup hook, because the tracer's libuv timer must be closed
+// (and its close callback run) before a Worker's loop is closed.
+void OnCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
+  Tracer* tracer = static_cast<Tracer*>(arg);
+  tracer->Shutdown([](void* h) {
+    napi_remove_async_cleanup_hook(static_cast<napi_async_cleanup_hook_handle>(h));
+  }, handle);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  Tracer* tracer = new Tracer(v8::Isolate::GetCurrent(), loop);
+  napi_add_async_cleanup_hook(env, OnCleanup, tracer, nullptr);
+  auto add = [&](const char* name, Napi::Value (*fn)(const Napi::CallbackInfo&)) {
+    exports.Set(name, Napi::Function::New(env, fn, name, tracer));
+  };
+  add("start", Start);
+  add("stop", Stop);
+  add("isTracing", IsTracing);
+  add("mark", Mark);
+  add("memory", Memory);
+  add("resetPeak", ResetPeak);
+  add("clearTraces", ClearTraces);
+  add("snapshot", Snapshot);
+  add("tracebackLimit", TracebackLimit);
+  return exports;
+}
+
+}  // namespace
+}  // namespace alloctrace
+
+static Napi::Object InitAlloctrace(Napi::Env env, Napi::Object exports) {
+  return alloctrace::Init(env, exports);
+}
+
+NODE_API_MODULE(alloctrace, InitAlloctrace)

@@ -1,0 +1,169 @@
+#include "encoder.h"
+
+#include "wire.h"
+
+namespace alloctrace {
+
+const char kMagic[8] = {'A', 'T', 'R', 'A', 'C', 'E', '\0', 1};
+
+namespace {
+
+// Field numbers of Record's oneof (proto/alloctrace.proto).
+enum RecordKind : uint32_t {
+  kHeader = 1, kString = 2, kFrame = 3, kStack = 4,
+  kBatch = 5, kMemory = 6, kMarker = 7, kTrailer = 8,
+};
+
+void AppendRecord(std::string* out, RecordKind kind, const std::string& msg) {
+  std::string record;
+  record.reserve(msg.size() + 6);
+  wire::MessageField(&record, kind, msg);
+  wire::Varint(out, record.size());
+  out->append(record);
+}
+
+template <typename T, typename F>
+void PackedField(std::string* out, uint32_t field, const std::vector<T>& items, F value) {
+  if (items.empty()) return;
+  std::string packed;
+  packed.reserve(items.size() * 2);
+  for (const T& item : items) wire::Varint(&packed, value(item));
+  wire::Tag(out, field, wire::kLengthDelimited);
+  wire::Varint(out, packed.size());
+  out->append(packed);
+}
+
+}  // namespace
+
+uint32_t Encoder::InternString(const std::string& s, std::string* out) {
+  if (s.empty()) return 0;
+  auto it = strings_.find(s);
+  if (it != strings_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(strings_.size()) + 1;
+  strings_.emplace(s, id);
+  std::string msg;
+  wire::UintField(&msg, 1, id);
+  wire::BytesField(&msg, 2, s);
+  std::string record;
+  AppendRecord(&record, kString, msg);
+  definitions_.append(record);
+  out->append(record);
+  return id;
+}
+
+uint32_t Encoder::InternFrame(const FrameInfo& f, std::string* out) {
+  uint32_t fn = InternString(f.function_name, out);
+  uint32_t script = InternString(f.script_name, out);
+  std::string body;
+  wire::UintField(&body, 2, fn);
+  wire::UintField(&body, 3, script);
+  wire::UintField(&body, 4, f.line);
+  wire::UintField(&body, 5, f.column);
+  wire::UintField(&body, 6, f.builtin ? 1 : 0);
+  auto it = frames_.find(body);
+  if (it != frames_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(frames_.size()) + 1;
+  frames_.emplace(body, id);
+  std::string msg;
+  wire::UintField(&msg, 1, id);
+  msg.append(body);
+  std::string record;
+  AppendRecord(&record, kFrame, msg);
+  definitions_.append(record);
+  out->append(record);
+  return id;
+}
+
+uint32_t Encoder::InternStack(const std::vector<uint32_t>& frames, std::string* out) {
+  std::string key(reinterpret_cast<const char*>(frames.data()), frames.size() * sizeof(uint32_t));
+  auto it = stacks_.find(key);
+  if (it != stacks_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(stacks_.size()) + 1;
+  stacks_.emplace(std::move(key), id);
+  std::string msg;
+  wire::UintField(&msg, 1, id);
+  PackedField(&msg, 2, frames, [](uint32_t f) { return f; });
+  std::string record;
+  AppendRecord(&record, kStack, msg);
+  definitions_.append(record);
+  out->append(record);
+  return id;
+}
+
+void Encoder::AllDefinitions(std::string* out) const { out->append(definitions_); }
+
+void Encoder::Header(const HeaderInfo& h, std::string* out) {
+  std::string msg;
+  wire::UintField(&msg, 1, 1);  // format version
+  wire::UintField(&msg, 2, h.start_time_unix_ns);
+  wire::UintField(&msg, 3, h.pid);
+  wire::UintField(&msg, 4, h.thread_id);
+  wire::BytesField(&msg, 5, h.hostname);
+  for (const std::string& arg : h.argv) {
+    // Repeated strings keep empty elements, unlike singular fields.
+    wire::Tag(&msg, 6, wire::kLengthDelimited);
+    wire::Varint(&msg, arg.size());
+    msg.append(arg);
+  }
+  wire::BytesField(&msg, 7, h.node_version);
+  wire::BytesField(&msg, 8, h.v8_version);
+  wire::UintField(&msg, 9, h.sample_interval);
+  wire::UintField(&msg, 10, h.stack_depth);
+  wire::UintField(&msg, 11, h.poll_interval_ms);
+  wire::UintField(&msg, 12, h.precise ? 1 : 0);
+  wire::BytesField(&msg, 13, h.cwd);
+  AppendRecord(out, kHeader, msg);
+}
+
+void Encoder::Batch(uint64_t time_ns, const std::vector<NewSample>& samples,
+                    const std::vector<uint64_t>& freed, std::string* out) {
+  std::string msg;
+  wire::UintField(&msg, 1, time_ns);
+  uint64_t prev = 0;
+  PackedField(&msg, 2, samples, [&prev](const NewSample& s) {
+    uint64_t d = s.id - prev;
+    prev = s.id;
+    return d;
+  });
+  PackedField(&msg, 3, samples, [](const NewSample& s) { return s.stack; });
+  PackedField(&msg, 4, samples, [](const NewSample& s) { return s.size; });
+  prev = 0;
+  PackedField(&msg, 5, freed, [&prev](uint64_t id) {
+    uint64_t d = id - prev;
+    prev = id;
+    return d;
+  });
+  AppendRecord(out, kBatch, msg);
+}
+
+void Encoder::Memory(uint64_t time_ns, const MemoryInfo& m, std::string* out) {
+  std::string msg;
+  wire::UintField(&msg, 1, time_ns);
+  wire::UintField(&msg, 2, m.rss);
+  wire::UintField(&msg, 3, m.heap_total);
+  wire::UintField(&msg, 4, m.heap_used);
+  wire::UintField(&msg, 5, m.external);
+  wire::UintField(&msg, 6, m.array_buffers);
+  AppendRecord(out, kMemory, msg);
+}
+
+void Encoder::Marker(uint64_t time_ns, const std::string& name, bool gc_forced, std::string* out) {
+  std::string msg;
+  wire::UintField(&msg, 1, time_ns);
+  wire::BytesField(&msg, 2, name);
+  wire::UintField(&msg, 3, gc_forced ? 1 : 0);
+  AppendRecord(out, kMarker, msg);
+}
+
+void Encoder::Trailer(uint64_t time_ns, uint64_t allocs, uint64_t frees, uint64_t batches,
+                      uint64_t dropped, std::string* out) {
+  std::string msg;
+  wire::UintField(&msg, 1, time_ns);
+  wire::UintField(&msg, 2, allocs);
+  wire::UintField(&msg, 3, frees);
+  wire::UintField(&msg, 4, batches);
+  wire::UintField(&msg, 5, dropped);
+  AppendRecord(out, kTrailer, msg);
+}
+
+}  // namespace alloctrace

@@ -1,0 +1,77 @@
+// Turns what the sampler sees into trace records: interns strings, frames and
+// stacks (each defined once, before first use) and packs polls into Batch and
+// Memory records. Every record is appended to `out` with its varint length.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace alloctrace {
+
+struct HeaderInfo {
+  uint64_t start_time_unix_ns = 0;
+  uint32_t pid = 0;
+  uint32_t thread_id = 0;
+  std::string hostname;
+  std::vector<std::string> argv;
+  std::string node_version;
+  std::string v8_version;
+  uint32_t sample_interval = 0;
+  uint32_t stack_depth = 0;
+  uint32_t poll_interval_ms = 0;
+  bool precise = false;
+  std::string cwd;
+};
+
+struct FrameInfo {
+  std::string function_name;
+  std::string script_name;
+  uint32_t line = 0;
+  uint32_t column = 0;
+  bool builtin = false;
+};
+
+struct NewSample {
+  uint64_t id;
+  uint32_t stack;
+  uint32_t size;
+};
+
+struct MemoryInfo {
+  uint64_t rss = 0, heap_total = 0, heap_used = 0, external = 0, array_buffers = 0;
+};
+
+extern const char kMagic[8];
+
+class Encoder {
+ public:
+  // Returns the frame's id, appending its definition (and its strings') to
+  // `out` the first time it is seen.
+  uint32_t InternFrame(const FrameInfo& frame, std::string* out);
+  // `frames` is leaf first.
+  uint32_t InternStack(const std::vector<uint32_t>& frames, std::string* out);
+
+  static void Header(const HeaderInfo& h, std::string* out);
+  // `new_samples` sorted by id; `freed_ids` sorted.
+  static void Batch(uint64_t time_ns, const std::vector<NewSample>& new_samples,
+                    const std::vector<uint64_t>& freed_ids, std::string* out);
+  static void Memory(uint64_t time_ns, const MemoryInfo& m, std::string* out);
+  static void Marker(uint64_t time_ns, const std::string& name, bool gc_forced, std::string* out);
+  static void Trailer(uint64_t time_ns, uint64_t allocs, uint64_t frees, uint64_t batches,
+                      uint64_t dropped, std::string* out);
+
+  // Every definition made so far, in order, so that a self-contained stream
+  // (an in-process snapshot) can be written from this encoder's ids.
+  void AllDefinitions(std::string* out) const;
+
+ private:
+  uint32_t InternString(const std::string& s, std::string* out);
+
+  std::unordered_map<std::string, uint32_t> strings_;
+  std::unordered_map<std::string, uint32_t> frames_;  // key: packed FrameDef fields
+  std::unordered_map<std::string, uint32_t> stacks_;  // key: raw frame id bytes
+  std::string definitions_;                           // every def record written, in order
+};
+
+}  // namespace alloctrace

@@ -1,0 +1,341 @@
+#include "tracer.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace alloctrace {
+
+namespace {
+
+// Poll soon after start, while start-up scripts are still loaded (a script
+// whose functions are all collected loses its name and lines), then settle
+// on the configured interval.
+constexpr uint64_t kEarlyPollsMs[] = {50, 150, 300};
+
+uint64_t WallClockNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::string ToUtf8(v8::Isolate* isolate, v8::Local<v8::String> s) {
+  if (s.IsEmpty()) return "";
+  v8::String::Utf8Value utf8(isolate, s);
+  return *utf8 ? std::string(*utf8, utf8.length()) : std::string();
+}
+
+uint32_t Positive(int v) { return v > 0 ? static_cast<uint32_t>(v) : 0; }
+
+}  // namespace
+
+Tracer::Tracer(v8::Isolate* isolate, uv_loop_t* loop) : isolate_(isolate), timer_(new uv_timer_t) {
+  uv_timer_init(loop, timer_);
+  timer_->data = this;
+  uv_unref(reinterpret_cast<uv_handle_t*>(timer_));
+}
+
+double Tracer::Estimate(uint32_t size) const {
+  // V8's unsampling (SamplingHeapProfiler::ScaleSample): objects this sample
+  // stands for, rounded; the reader uses the same formula.
+  double scale = 1.0 / (1.0 - std::exp(-static_cast<double>(size) / options_.interval));
+  return static_cast<double>(size) * static_cast<double>(static_cast<uint64_t>(scale + 0.5));
+}
+
+std::string Tracer::Start(const TracerOptions& options) {
+  if (tracing_) return "already tracing";
+  if (options.interval == 0) return "the sample interval must be at least 1 byte";
+  if (options.depth == 0) return "the stack depth must be at least 1";
+  options_ = options;
+  if (options_.poll_ms == 0) options_.poll_ms = 1000;
+  std::unique_ptr<Writer> writer;
+  if (!options_.file.empty()) {
+    writer.reset(new Writer());
+    std::string err = writer->Open(options_.file);
+    if (!err.empty()) return err;
+  }
+  if (!isolate_->GetHeapProfiler()->StartSamplingHeapProfiler(options_.interval,
+                                                              static_cast<int>(options_.depth))) {
+    return "V8's sampling heap profiler is already in use in this thread (another profiler?)";
+  }
+  writer_ = std::move(writer);
+  encoder_ = Encoder();
+  live_.clear();
+  node_stack_.clear();
+  node_frame_.clear();
+  max_seen_id_ = cleared_up_to_ = 0;
+  current_bytes_ = peak_bytes_ = 0;
+  allocs_ = frees_ = batches_ = 0;
+  polls_ = 0;
+  start_ns_ = uv_hrtime();
+  options_.header.start_time_unix_ns = WallClockNs();
+  options_.header.sample_interval = options_.interval;
+  options_.header.stack_depth = options_.depth;
+  options_.header.poll_interval_ms = options_.poll_ms;
+  tracing_ = true;
+
+  std::string out;
+  Encoder::Header(options_.header, &out);
+  Encoder::Marker(0, "start", false, &out);
+  Emit(std::move(out));
+  ScheduleNext(0);
+  return "";
+}
+
+void Tracer::ScheduleNext(uint64_t poll_cost_ns) {
+  if (!tracing_) return;
+  uint64_t delay;
+  if (static_cast<size_t>(polls_) < sizeof(kEarlyPollsMs) / sizeof(kEarlyPollsMs[0])) {
+    delay = kEarlyPollsMs[polls_];
+  } else {
+    // Back off so that polling never takes more than 1% of the time.
+    delay = std::max<uint64_t>(options_.poll_ms, poll_cost_ns * 100 / 1000000);
+  }
+  uv_timer_start(timer_, OnTimer, delay, 0);
+}
+
+void Tracer::OnTimer(uv_timer_t* timer) {
+  Tracer* self = static_cast<Tracer*>(timer->data);
+  uint64_t t0 = uv_hrtime();
+  self->Poll();
+  self->polls_++;
+  self->ScheduleNext(uv_hrtime() - t0);
+}
+
+void Tracer::Poll() {
+  if (!tracing_) return;
+  if (writer_ && writer_->failed()) return Fail(writer_->error());
+  v8::HandleScope scope(isolate_);
+  std::unique_ptr<v8::AllocationProfile> profile(
+      isolate_->GetHeapProfiler()->GetAllocationProfile());
+  if (!profile) return Fail("V8's sampling heap profiler was stopped by someone else");
+  const std::vector<v8::AllocationProfile::Sample>& samples = profile->GetSamples();
+
+  std::vector<uint64_t> present;
+  present.reserve(samples.size());
+  std::vector<const v8::AllocationProfile::Sample*> fresh;
+  for (const auto& s : samples) {
+    if (s.sample_id <= cleared_up_to_) continue;
+    present.push_back(s.sample_id);
+    if (s.sample_id > max_seen_id_) fresh.push_back(&s);
+  }
+  std::sort(present.begin(), present.end());
+  std::sort(fresh.begin(), fresh.end(),
+            [](const auto* a, const auto* b) { return a->sample_id < b->sample_id; });
+
+  std::string out;
+  NodeIndex index;
+  std::vector<NewSample> added;
+  added.reserve(fresh.size());
+  for (const auto* s : fresh) {
+    uint32_t stack;
+    auto known = node_stack_.find(s->node_id);
+    if (known != node_stack_.end()) {
+      stack = known->second;
+    } else {
+      if (index.empty()) {
+        // Only walk the tree when a sample hangs off a node we have not met.
+        std::vector<std::pair<const v8::AllocationProfile::Node*, uint32_t>> todo = {
+            {profile->GetRootNode(), 0}};
+        while (!todo.empty()) {
+          auto [node, parent] = todo.back();
+          todo.pop_back();
+          index[node->node_id] = {node, parent};
+          for (const auto* child : node->children) todo.push_back({child, node->node_id});
+        }
+      }
+      stack = ResolveStack(s->node_id, index, &out);
+    }
+    uint32_t size = static_cast<uint32_t>(std::min<size_t>(s->size, UINT32_MAX));
+    added.push_back({s->sample_id, stack, size});
+  }
+
+  std::vector<uint64_t> freed;
+  std::vector<Live> next;
+  next.reserve(present.size());
+  size_t j = 0;
+  for (const Live& l : live_) {
+    while (j < present.size() && present[j] < l.id) j++;
+    if (j < present.size() && present[j] == l.id) {
+      next.push_back(l);
+    } else {
+      freed.push_back(l.id);
+      current_bytes_ -= Estimate(l.size);
+    }
+  }
+  for (const NewSample& a : added) {
+    next.push_back({a.id, a.stack, a.size});
+    current_bytes_ += Estimate(a.size);
+  }
+  live_.swap(next);
+  if (!fresh.empty()) max_seen_id_ = fresh.back()->sample_id;
+  if (current_bytes_ < 0.5) current_bytes_ = 0;  // float drift
+  peak_bytes_ = std::max(peak_bytes_, current_bytes_);
+  allocs_ += added.size();
+  frees_ += freed.size();
+  batches_++;
+
+  uint64_t now = Now();
+  Encoder::Batch(now, added, freed, &out);
+  MemoryInfo mem;
+  size_t rss = 0;
+  if (uv_resident_set_memory(&rss) == 0) mem.rss = rss;
+  v8::HeapStatistics heap;
+  isolate_->GetHeapStatistics(&heap);
+  mem.heap_total = heap.total_heap_size();
+  mem.heap_used = heap.used_heap_size();
+  mem.external = heap.external_memory();
+  Encoder::Memory(now, mem, &out);
+  Emit(std::move(out));
+}
+
+uint32_t Tracer::ResolveFrame(const v8::AllocationProfile::Node* node, std::string* out) {
+  auto known = node_frame_.find(node->node_id);
+  if (known != node_frame_.end()) return known->second;
+  FrameInfo f;
+  f.function_name = ToUtf8(isolate_, node->name);
+  f.script_name = ToUtf8(isolate_, node->script_name);
+  f.line = Positive(node->line_number);
+  f.column = Positive(node->column_number);
+  f.builtin = node->script_id == v8::UnboundScript::kNoScriptId;
+  uint32_t id = encoder_.InternFrame(f, out);
+  node_frame_.emplace(node->node_id, id);
+  return id;
+}
+
+uint32_t Tracer::ResolveStack(uint32_t node_id, const NodeIndex& index, std::string* out) {
+  std::vector<uint32_t> frames;
+  for (uint32_t id = node_id;;) {
+    auto it = index.find(id);
+    if (it == index.end() || it->second.parent_id == 0) break;  // the root has no frame
+    frames.push_back(ResolveFrame(it->second.node, out));
+    id = it->second.parent_id;
+  }
+  uint32_t stack = encoder_.InternStack(frames, out);
+  node_stack_.emplace(node_id, stack);
+  return stack;
+}
+
+void Tracer::PollAroundGc() {
+  Poll();
+  if (!tracing_) return;
+  isolate_->LowMemoryNotification();
+  Poll();
+}
+
+void Tracer::Emit(std::string bytes) {
+  if (!writer_ || bytes.empty()) return;
+  if (!writer_->Append(std::move(bytes))) Fail(writer_->error());
+}
+
+void Tracer::Fail(const std::string& why) {
+  if (!tracing_) return;
+  fprintf(stderr, "alloctrace: %s; tracing is off, the app goes on\n", why.c_str());
+  fflush(stderr);
+  Halt();
+}
+
+void Tracer::Halt() {
+  tracing_ = false;
+  uv_timer_stop(timer_);
+  isolate_->GetHeapProfiler()->StopSamplingHeapProfiler();
+  if (writer_) writer_->Close();
+  writer_.reset();
+  live_.clear();
+  node_stack_.clear();
+  node_frame_.clear();
+  current_bytes_ = 0;
+}
+
+void Tracer::Stop(bool gc, const std::string& marker) {
+  if (!tracing_) return;
+  if (gc) {
+    PollAroundGc();
+  } else {
+    Poll();
+  }
+  if (!tracing_) return;
+  std::string out;
+  if (!marker.empty()) Encoder::Marker(Now(), marker, gc, &out);
+  Encoder::Trailer(Now(), allocs_, frees_, batches_, 0, &out);
+  Emit(std::move(out));
+  if (!tracing_) return;
+  if (writer_) {
+    writer_->Close();  // waits for the disk
+    if (writer_->failed()) return Fail(writer_->error());
+  }
+  Halt();
+}
+
+void Tracer::Mark(const std::string& name, bool gc) {
+  if (!tracing_) return;
+  if (gc) {
+    PollAroundGc();
+  } else {
+    Poll();
+  }
+  std::string out;
+  Encoder::Marker(Now(), name, gc, &out);
+  Emit(std::move(out));
+}
+
+TracedMemory Tracer::Memory() {
+  Poll();
+  return {current_bytes_, peak_bytes_};
+}
+
+void Tracer::ClearTraces() {
+  if (!tracing_) return;
+  Poll();
+  if (!tracing_) return;
+  // The file forgets them too, so replaying it agrees with the snapshots.
+  std::vector<uint64_t> freed;
+  freed.reserve(live_.size());
+  for (const Live& l : live_) freed.push_back(l.id);
+  std::string out;
+  Encoder::Batch(Now(), {}, freed, &out);
+  Emit(std::move(out));
+  frees_ += freed.size();
+  cleared_up_to_ = max_seen_id_;
+  live_.clear();
+  current_bytes_ = 0;
+  peak_bytes_ = 0;
+}
+
+std::string Tracer::Snapshot(bool gc) {
+  if (!tracing_) return "";
+  if (gc) {
+    PollAroundGc();
+  } else {
+    Poll();
+  }
+  if (!tracing_) return "";
+  std::string out(kMagic, sizeof(kMagic));
+  Encoder::Header(options_.header, &out);
+  encoder_.AllDefinitions(&out);
+  std::vector<NewSample> samples;
+  samples.reserve(live_.size());
+  for (const Live& l : live_) samples.push_back({l.id, l.stack, l.size});
+  uint64_t now = Now();
+  Encoder::Batch(now, samples, {}, &out);
+  Encoder::Marker(now, "snapshot", gc, &out);
+  return out;
+}
+
+void Tracer::Shutdown(void (*closed)(void*), void* arg) {
+  // The isolate is still alive in environment cleanup, but JavaScript may
+  // no longer run: keep what was polled, add nothing that needs a GC.
+  if (tracing_) Stop(false, "");
+  closed_ = closed;
+  closed_arg_ = arg;
+  uv_close(reinterpret_cast<uv_handle_t*>(timer_), [](uv_handle_t* handle) {
+    Tracer* self = static_cast<Tracer*>(handle->data);
+    delete reinterpret_cast<uv_timer_t*>(handle);
+    if (self->closed_) self->closed_(self->closed_arg_);
+    delete self;
+  });
+}
+
+}  // namespace alloctrace

@@ -1,0 +1,102 @@
+// One tracer per isolate (the main thread and each Worker have their own).
+// It runs V8's sampling heap profiler, polls it on an unref'd libuv timer,
+// turns the difference between two polls into new and freed samples, and
+// hands the encoded records to the writer.
+#pragma once
+#include <uv.h>
+#include <v8-profiler.h>
+#include <v8.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "encoder.h"
+#include "writer.h"
+
+namespace alloctrace {
+
+struct TracerOptions {
+  std::string file;  // empty: keep the live set in memory only (in-process API)
+  uint32_t interval = 512 * 1024;
+  uint32_t depth = 64;
+  uint32_t poll_ms = 1000;
+  HeaderInfo header;
+};
+
+struct TracedMemory {
+  double current = 0;
+  double peak = 0;
+};
+
+class Tracer {
+ public:
+  Tracer(v8::Isolate* isolate, uv_loop_t* loop);
+
+  std::string Start(const TracerOptions& options);  // "" or why tracing could not start
+  // Final poll (and a full GC with another poll), optional marker, Trailer.
+  void Stop(bool gc, const std::string& marker);
+  bool tracing() const { return tracing_; }
+  void Mark(const std::string& name, bool gc);
+  TracedMemory Memory();
+  void ResetPeak() { peak_bytes_ = current_bytes_; }
+  void ClearTraces();
+  // A self-contained trace stream holding the current live set.
+  std::string Snapshot(bool gc);
+  uint32_t depth() const { return options_.depth; }
+
+  // Environment teardown: stop and close the timer; `closed` runs once libuv
+  // has released the timer, after which the tracer is deleted.
+  void Shutdown(void (*closed)(void*), void* arg);
+
+ private:
+  struct Live {
+    uint64_t id;
+    uint32_t stack;
+    uint32_t size;
+  };
+  struct NodeRef {
+    const v8::AllocationProfile::Node* node;
+    uint32_t parent_id;
+  };
+  using NodeIndex = std::unordered_map<uint32_t, NodeRef>;
+
+  static void OnTimer(uv_timer_t* timer);
+  void Poll();
+  // A forced full GC, with a poll on either side: the first sees frames
+  // whose scripts the GC may unload.
+  void PollAroundGc();
+  void ScheduleNext(uint64_t poll_cost_ns);
+  uint32_t ResolveStack(uint32_t node_id, const NodeIndex& index, std::string* out);
+  uint32_t ResolveFrame(const v8::AllocationProfile::Node* node, std::string* out);
+  void Emit(std::string bytes);
+  void Fail(const std::string& why);
+  void Halt();
+  uint64_t Now() const { return uv_hrtime() - start_ns_; }
+  double Estimate(uint32_t size) const;
+
+  v8::Isolate* isolate_;
+  uv_timer_t* timer_;
+  TracerOptions options_;
+  bool tracing_ = false;
+  std::unique_ptr<Writer> writer_;
+  Encoder encoder_;
+  uint64_t start_ns_ = 0;
+  int polls_ = 0;
+
+  std::vector<Live> live_;  // sorted by sample id
+  uint64_t max_seen_id_ = 0;
+  uint64_t cleared_up_to_ = 0;  // clearTraces(): older samples are forgotten
+  std::unordered_map<uint32_t, uint32_t> node_stack_;  // V8 node id -> stack id
+  std::unordered_map<uint32_t, uint32_t> node_frame_;  // V8 node id -> frame id
+  double current_bytes_ = 0;
+  double peak_bytes_ = 0;
+  uint64_t allocs_ = 0, frees_ = 0, batches_ = 0;
+
+  void (*closed_)(void*) = nullptr;
+  void* closed_arg_ = nullptr;
+};
+
+}  // namespace alloctrace

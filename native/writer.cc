@@ -1,0 +1,103 @@
+#include "writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "encoder.h"
+
+namespace alloctrace {
+
+namespace {
+
+// Returns 0 or the errno of the failed write.
+int WriteAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Writer::~Writer() { Close(); }
+
+std::string Writer::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return "cannot open " + path + ": " + strerror(errno);
+  int err = WriteAll(fd, kMagic, sizeof(kMagic));
+  if (err != 0) {
+    ::close(fd);
+    return "cannot write " + path + ": " + strerror(err);
+  }
+  fd_ = fd;
+  path_ = path;
+  closing_ = false;
+  failed_ = false;
+  error_.clear();
+  thread_ = std::thread([this] { Run(); });
+  return "";
+}
+
+bool Writer::Append(std::string bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (failed_ || fd_ < 0) return false;
+  if (queued_bytes_ + bytes.size() > kMaxQueuedBytes) {
+    failed_ = true;
+    error_ = "the disk cannot keep up with " + path_ + " (64 MiB waiting)";
+    return false;
+  }
+  queued_bytes_ += bytes.size();
+  queue_.push_back(std::move(bytes));
+  wake_.notify_one();
+  return true;
+}
+
+void Writer::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // closing and drained
+    std::string bytes = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    int err = failed_ ? 0 : WriteAll(fd_, bytes.data(), bytes.size());
+    lock.lock();
+    queued_bytes_ -= bytes.size();
+    if (err != 0 && !failed_) {
+      failed_ = true;
+      error_ = "cannot write " + path_ + ": " + strerror(err);
+    }
+  }
+}
+
+void Writer::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fd_ < 0) return;
+    closing_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+  ::close(fd_);
+  fd_ = -1;
+}
+
+bool Writer::failed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failed_;
+}
+
+std::string Writer::error() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return error_;
+}
+
+}  // namespace alloctrace
