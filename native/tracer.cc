@@ -75,6 +75,10 @@ std::string Tracer::Start(const TracerOptions& options) {
   options_.header.stack_depth = options_.depth;
   options_.header.poll_interval_ms = options_.poll_ms;
   tracing_ = true;
+  if (!near_limit_hooked_ && !near_limit_fired_) {
+    isolate_->AddNearHeapLimitCallback(OnNearHeapLimit, this);
+    near_limit_hooked_ = true;
+  }
 
   std::string out;
   Encoder::Header(options_.header, &out);
@@ -94,6 +98,38 @@ void Tracer::ScheduleNext(uint64_t poll_cost_ns) {
     delay = std::max<uint64_t>(options_.poll_ms, poll_cost_ns * 100 / 1000000);
   }
   uv_timer_start(timer_, OnTimer, delay, 0);
+}
+
+// V8 calls only the latest near-heap-limit callback, from inside a GC, and
+// calls it again if anything allocates meanwhile. So it acts once: it grants
+// 32 MiB of headroom and leaves the poll to an interrupt, which runs as soon
+// as JavaScript resumes: outside the GC, with room to allocate. The interrupt
+// then unhooks the callback and puts the old limit back, so the app fails
+// (or a Worker's resourceLimits handler, now the latest again, stops it)
+// exactly as it would have.
+size_t Tracer::OnNearHeapLimit(void* data, size_t current_limit, size_t /*initial_limit*/) {
+  Tracer* self = static_cast<Tracer*>(data);
+  if (self->near_limit_fired_ || !self->tracing_) return current_limit;
+  self->near_limit_fired_ = true;
+  self->limit_before_ = current_limit;
+  self->isolate_->RequestInterrupt(
+      [](v8::Isolate*, void* arg) { static_cast<Tracer*>(arg)->RecordNearHeapLimit(); }, self);
+  return current_limit + (32u << 20);
+}
+
+void Tracer::RecordNearHeapLimit() {
+  if (tracing_) {
+    Poll();
+    std::string out;
+    Encoder::Marker(Now(), "near-heap-limit", false, &out);
+    Emit(std::move(out));
+    // The process may be about to die: make sure the disk has it all.
+    if (writer_) writer_->Flush();
+  }
+  if (near_limit_hooked_) {
+    isolate_->RemoveNearHeapLimitCallback(OnNearHeapLimit, limit_before_);
+    near_limit_hooked_ = false;
+  }
 }
 
 void Tracer::OnTimer(uv_timer_t* timer) {
@@ -239,6 +275,10 @@ void Tracer::Fail(const std::string& why) {
 
 void Tracer::Halt() {
   tracing_ = false;
+  if (near_limit_hooked_) {
+    isolate_->RemoveNearHeapLimitCallback(OnNearHeapLimit, 0);
+    near_limit_hooked_ = false;
+  }
   uv_timer_stop(timer_);
   isolate_->GetHeapProfiler()->StopSamplingHeapProfiler();
   if (writer_) writer_->Close();

@@ -64,6 +64,8 @@ class Tracer {
   using NodeIndex = std::unordered_map<uint32_t, NodeRef>;
 
   static void OnTimer(uv_timer_t* timer);
+  static size_t OnNearHeapLimit(void* data, size_t current_limit, size_t initial_limit);
+  void RecordNearHeapLimit();
   void Poll();
   // A forced full GC, with a poll on either side: the first sees frames
   // whose scripts the GC may unload.
@@ -85,6 +87,9 @@ class Tracer {
   Encoder encoder_;
   uint64_t start_ns_ = 0;
   int polls_ = 0;
+  bool near_limit_hooked_ = false;
+  bool near_limit_fired_ = false;
+  size_t limit_before_ = 0;
 
   std::vector<Live> live_;  // sorted by sample id
   uint64_t max_seen_id_ = 0;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "encoder.h"
@@ -67,15 +68,31 @@ void Writer::Run() {
     if (queue_.empty()) return;  // closing and drained
     std::string bytes = std::move(queue_.front());
     queue_.pop_front();
+    writing_ = true;
     lock.unlock();
     int err = failed_ ? 0 : WriteAll(fd_, bytes.data(), bytes.size());
+    // Writing on into a file that was deleted fills the disk invisibly.
+    struct stat st;
+    bool removed = err == 0 && !failed_ && fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0;
     lock.lock();
+    if (removed && !failed_) {
+      failed_ = true;
+      error_ = path_ + " was removed";
+    }
+    writing_ = false;
     queued_bytes_ -= bytes.size();
+    if (queue_.empty()) drained_.notify_all();
     if (err != 0 && !failed_) {
       failed_ = true;
       error_ = "cannot write " + path_ + ": " + strerror(err);
     }
   }
+}
+
+void Writer::Flush() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (fd_ < 0) return;
+  drained_.wait(lock, [this] { return queue_.empty() && !writing_; });
 }
 
 void Writer::Close() {

@@ -19,6 +19,8 @@ class Writer {
   // Queues bytes made of whole records. Returns false once the writer has
   // failed or too much is waiting (the disk cannot keep up).
   bool Append(std::string bytes);
+  // Waits until everything queued so far is on its way to the disk.
+  void Flush();
   // Waits until everything queued is written, then closes the file.
   void Close();
   bool failed() const;
@@ -33,6 +35,8 @@ class Writer {
   std::thread thread_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
+  std::condition_variable drained_;
+  bool writing_ = false;
   std::deque<std::string> queue_;
   size_t queued_bytes_ = 0;
   bool closing_ = false;

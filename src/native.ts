@@ -1,0 +1,45 @@
+// Loads the C++ addon (a prebuild for this Node ABI, or the local build) and
+// gives it types. Everything here is cheap enough for the preload path.
+import path from 'node:path';
+
+export interface NativeStartOptions {
+  /** Trace file; omitted: the live set is kept in memory only (in-process API). */
+  file?: string;
+  interval: number;
+  depth: number;
+  pollMs: number;
+  precise: boolean;
+  pid: number;
+  threadId: number;
+  hostname: string;
+  argv: string[];
+  cwd: string;
+  nodeVersion: string;
+}
+
+export interface NativeBinding {
+  /** Returns why tracing could not start, or undefined when it did. */
+  start(options: NativeStartOptions): string | undefined;
+  /** Polls (around a full GC when `gc`), writes `marker` if given, then the Trailer. */
+  stop(gc: boolean, marker?: string): void;
+  isTracing(): boolean;
+  mark(name: string, gc: boolean): void;
+  /** Polls, then returns [current, peak] estimated live bytes. */
+  memory(): [number, number];
+  resetPeak(): void;
+  clearTraces(): void;
+  /** A self-contained trace stream of the live set, or undefined when not tracing. */
+  snapshot(gc: boolean): Buffer | undefined;
+  tracebackLimit(): number;
+}
+
+let binding: NativeBinding | undefined;
+
+export function loadNative(): NativeBinding {
+  if (binding === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+    binding = load(path.join(__dirname, '..'));
+  }
+  return binding;
+}

@@ -1,0 +1,92 @@
+// Tracer options: defaults, validation and the file name pattern, shared by
+// the preload (environment variables) and the in-process API.
+import os from 'node:os';
+import path from 'node:path';
+
+export interface TracerOptions {
+  /** Trace file; %p pid, %t thread id, %h host, %d start time. Omit for in-memory only. */
+  file?: string;
+  /** Average bytes between samples (V8's sampling interval). */
+  interval: number;
+  /** Frames kept per sample (the traceback limit). */
+  depth: number;
+  /** Milliseconds between polls of V8's sampler. */
+  pollMs: number;
+  /** Turn off TurboFan inlining so allocations are charged to the exact function. */
+  precise: boolean;
+}
+
+export const DEFAULTS: Readonly<TracerOptions> = {
+  file: 'alloctrace-%p.atrace',
+  interval: 512 * 1024,
+  depth: 64,
+  pollMs: 1000,
+  precise: false,
+};
+
+export class OptionError extends Error {}
+
+const LIMITS = {
+  interval: { min: 1, max: 2 ** 31 - 1 },
+  depth: { min: 1, max: 1024 },
+  pollMs: { min: 10, max: 3_600_000 },
+};
+
+export function checkNumber(name: keyof typeof LIMITS, value: number, label: string = name): number {
+  const { min, max } = LIMITS[name];
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new OptionError(`${label} must be a whole number from ${min} to ${max}, not ${String(value)}`);
+  }
+  return value;
+}
+
+/** "524288", "512k", "512KiB", "1m" → bytes. */
+export function parseBytes(text: string, label: string): number {
+  const m = /^\s*(\d+)\s*(k|kb|kib|m|mb|mib)?\s*$/i.exec(text);
+  if (!m) throw new OptionError(`${label} must be a byte count such as 524288 or 512k, not "${text}"`);
+  const unit = (m[2] ?? '').toLowerCase();
+  const scale = unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1;
+  return checkNumber('interval', Number(m[1]) * scale, label);
+}
+
+export function parseWhole(text: string, name: 'depth' | 'pollMs', label: string): number {
+  if (!/^\s*\d+\s*$/.test(text)) throw new OptionError(`${label} must be a whole number, not "${text}"`);
+  return checkNumber(name, Number(text), label);
+}
+
+export function parseFlag(text: string, label: string): boolean {
+  const t = text.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(t)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(t)) return false;
+  throw new OptionError(`${label} must be 1 or 0, not "${text}"`);
+}
+
+function timestamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/**
+ * Fills in %p, %t, %h, %d. A Worker whose pattern has no %t gets its thread id
+ * added, so that threads never write over each other's file.
+ */
+export function expandFilePattern(pattern: string, threadId: number, now: Date = new Date()): string {
+  let p = pattern;
+  if (threadId !== 0 && !p.includes('%t')) p = insertBeforeExtension(p, '.t%t');
+  const expanded = p.replace(/%([pthd%])/g, (_, c: string) => {
+    switch (c) {
+      case 'p': return String(process.pid);
+      case 't': return String(threadId);
+      case 'h': return os.hostname();
+      case 'd': return timestamp(now);
+      default: return '%';
+    }
+  });
+  return path.resolve(expanded);
+}
+
+/** "trace.atrace" + ".%p" → "trace.%p.atrace". */
+export function insertBeforeExtension(file: string, part: string): string {
+  const ext = path.extname(file);
+  return ext ? file.slice(0, -ext.length) + part + ext : file + part;
+}

@@ -1,0 +1,71 @@
+// The preload: `node --require alloctrace/register app.js`. Reads the
+// ALLOCTRACE_* variables, starts tracing, and otherwise stays out of the way:
+// nothing here may throw into the app or keep it alive.
+import { isMainThread } from 'node:worker_threads';
+import os from 'node:os';
+import {
+  DEFAULTS, OptionError, TracerOptions, insertBeforeExtension, parseBytes, parseFlag, parseWhole,
+} from './options';
+import { native, startTracing } from './tracer';
+import { warn } from './warn';
+
+function optionsFromEnv(env: NodeJS.ProcessEnv): TracerOptions {
+  const read = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const file = read('ALLOCTRACE_FILE') ?? DEFAULTS.file;
+  const interval = read('ALLOCTRACE_INTERVAL');
+  const depth = read('ALLOCTRACE_DEPTH');
+  const pollMs = read('ALLOCTRACE_POLL_MS');
+  const precise = read('ALLOCTRACE_PRECISE');
+  return {
+    file,
+    interval: interval === undefined ? DEFAULTS.interval : parseBytes(interval, 'ALLOCTRACE_INTERVAL'),
+    depth: depth === undefined ? DEFAULTS.depth : parseWhole(depth, 'depth', 'ALLOCTRACE_DEPTH'),
+    pollMs: pollMs === undefined ? DEFAULTS.pollMs : parseWhole(pollMs, 'pollMs', 'ALLOCTRACE_POLL_MS'),
+    precise: precise === undefined ? DEFAULTS.precise : parseFlag(precise, 'ALLOCTRACE_PRECISE'),
+  };
+}
+
+function signalFromEnv(env: NodeJS.ProcessEnv): NodeJS.Signals | undefined {
+  const name = env.ALLOCTRACE_SIGNAL;
+  if (name === undefined || name === '') return undefined;
+  const upper = name.toUpperCase();
+  const full = (upper.startsWith('SIG') ? upper : `SIG${upper}`) as NodeJS.Signals;
+  if (!(full in os.constants.signals) || full === 'SIGKILL' || full === 'SIGSTOP') {
+    throw new OptionError(`ALLOCTRACE_SIGNAL must name a signal such as SIGUSR2, not "${name}"`);
+  }
+  return full;
+}
+
+function register(): void {
+  let options: TracerOptions;
+  let signal: NodeJS.Signals | undefined;
+  try {
+    options = optionsFromEnv(process.env);
+    signal = isMainThread ? signalFromEnv(process.env) : undefined;
+  } catch (err) {
+    warn(`${err instanceof Error ? err.message : String(err)}; tracing is off, the app goes on`);
+    return;
+  }
+  const file = startTracing(options);
+  if (file === undefined) return;
+  if (isMainThread && options.file !== undefined && !options.file.includes('%p')) {
+    // Child processes inherit the variables: give each its own file beside ours.
+    process.env.ALLOCTRACE_FILE = insertBeforeExtension(options.file, '.%p');
+  }
+  if (signal !== undefined) {
+    let count = 0;
+    process.on(signal, () => {
+      count += 1;
+      try {
+        native().mark(`${signal}-${count}`, true);
+      } catch {
+        // A marker is worth less than the app.
+      }
+    });
+  }
+}
+
+register();

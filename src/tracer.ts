@@ -1,0 +1,66 @@
+// Starting and stopping the native tracer for this thread: shared by the
+// preload and the in-process API. Failures become one warning, never an
+// exception in the app.
+import os from 'node:os';
+import v8 from 'node:v8';
+import { threadId } from 'node:worker_threads';
+import { loadNative, NativeBinding } from './native';
+import { TracerOptions, expandFilePattern } from './options';
+import { warn } from './warn';
+
+let exitHookInstalled = false;
+let preciseApplied = false;
+
+export function native(): NativeBinding {
+  return loadNative();
+}
+
+/** Starts tracing this thread. Returns the expanded file path, or undefined (already warned). */
+export function startTracing(options: TracerOptions): string | undefined {
+  let file: string | undefined;
+  try {
+    if (options.precise && !preciseApplied) {
+      // Inlined callees are invisible to the sampler; without inlining each
+      // allocation is charged to the function that made it.
+      v8.setFlagsFromString('--no-turbo-inlining');
+      preciseApplied = true;
+    }
+    file = options.file === undefined ? undefined : expandFilePattern(options.file, threadId);
+    const error = loadNative().start({
+      file,
+      interval: options.interval,
+      depth: options.depth,
+      pollMs: options.pollMs,
+      precise: options.precise,
+      pid: process.pid,
+      threadId,
+      hostname: os.hostname(),
+      argv: process.argv,
+      cwd: process.cwd(),
+      nodeVersion: process.version,
+    });
+    if (error !== undefined) {
+      warn(`${error}; tracing is off, the app goes on`);
+      return undefined;
+    }
+  } catch (err) {
+    warn(`${err instanceof Error ? err.message : String(err)}; tracing is off, the app goes on`);
+    return undefined;
+  }
+  installExitHook();
+  return file ?? '';
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    try {
+      // Polls before and after a full GC: the exit live set holds only what
+      // the app still references.
+      loadNative().stop(true, 'exit');
+    } catch (err) {
+      warn(`could not finish the trace: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+}

@@ -1,0 +1,49 @@
+'use strict';
+// Runs real Node processes with the real addon: traced scripts and the CLI.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+const REGISTER = path.join(ROOT, 'dist', 'register.js');
+const CLI = path.join(ROOT, 'bin', 'alloctrace.js');
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+function tempDir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'alloctrace-test-'));
+}
+
+/** Runs a fixture under the preload with ALLOCTRACE_* variables. */
+function runTraced(fixture, { env = {}, args = [], nodeArgs = [], cwd } = {}) {
+  const result = spawnSync(process.execPath, [...nodeArgs, '--require', REGISTER, path.join(FIXTURES, fixture), ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 120000,
+  });
+  return result;
+}
+
+function cli(args, options = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120000, ...options });
+}
+
+function reportJson(files, args = []) {
+  const r = cli(['report', ...[].concat(files), '--json', ...args]);
+  if (r.status !== 0) throw new Error(`report exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+function infoJson(file) {
+  const r = cli(['info', file, '--json']);
+  if (r.status !== 0) throw new Error(`info exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Lines of stderr that are our warnings. */
+function warnings(stderr) {
+  return stderr.split('\n').filter((l) => l.startsWith('alloctrace:'));
+}
+
+module.exports = { ROOT, REGISTER, CLI, FIXTURES, tempDir, runTraced, cli, reportJson, infoJson, warnings };
