@@ -53,8 +53,9 @@ std::string Tracer::Start(const TracerOptions& options) {
   std::unique_ptr<Writer> writer;
   if (!options_.file.empty()) {
     writer.reset(new Writer());
-    std::string err = writer->Open(options_.file);
+    std::string err = writer->Open(options_.file, options_.file == last_file_);
     if (!err.empty()) return err;
+    last_file_ = options_.file;
   }
   if (!isolate_->GetHeapProfiler()->StartSamplingHeapProfiler(options_.interval,
                                                               static_cast<int>(options_.depth))) {

@@ -87,6 +87,7 @@ class Tracer {
   Encoder encoder_;
   uint64_t start_ns_ = 0;
   int polls_ = 0;
+  std::string last_file_;  // a restart into the same file appends a segment
   bool near_limit_hooked_ = false;
   bool near_limit_fired_ = false;
   size_t limit_before_ = 0;

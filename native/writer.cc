@@ -30,10 +30,13 @@ int WriteAll(int fd, const char* data, size_t size) {
 
 Writer::~Writer() { Close(); }
 
-std::string Writer::Open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+std::string Writer::Open(const std::string& path, bool append) {
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
+  int fd = ::open(path.c_str(), flags, 0644);
   if (fd < 0) return "cannot open " + path + ": " + strerror(errno);
-  int err = WriteAll(fd, kMagic, sizeof(kMagic));
+  struct stat st;
+  bool has_magic = append && fstat(fd, &st) == 0 && st.st_size >= static_cast<off_t>(sizeof(kMagic));
+  int err = has_magic ? 0 : WriteAll(fd, kMagic, sizeof(kMagic));
   if (err != 0) {
     ::close(fd);
     return "cannot write " + path + ": " + strerror(err);

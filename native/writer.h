@@ -14,8 +14,9 @@ namespace alloctrace {
 class Writer {
  public:
   ~Writer();
-  // Creates (truncates) the file and writes the magic. Returns "" or why not.
-  std::string Open(const std::string& path);
+  // Creates (truncates) the file and writes the magic; with `append`, adds to
+  // an existing trace instead (a new segment). Returns "" or why not.
+  std::string Open(const std::string& path, bool append);
   // Queues bytes made of whole records. Returns false once the writer has
   // failed or too much is waiting (the disk cannot keep up).
   bool Append(std::string bytes);

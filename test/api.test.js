@@ -2,12 +2,10 @@
 // The in-process API in a real Node process with the real addon.
 const test = require('node:test');
 const assert = require('node:assert');
-const { spawnSync } = require('node:child_process');
-const path = require('node:path');
-const { FIXTURES, warnings } = require('./helpers');
+const { runPlain, warnings } = require('./helpers');
 
 test('start, snapshots, compareTo, filters, traced memory, clear, dump/load, stop', () => {
-  const r = spawnSync(process.execPath, [path.join(FIXTURES, 'api-usage.js')], { encoding: 'utf8', timeout: 60000 });
+  const r = runPlain('api-usage.js');
   assert.strictEqual(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.strictEqual(out.startedFirst, true);

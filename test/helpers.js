@@ -25,6 +25,15 @@ function runTraced(fixture, { env = {}, args = [], nodeArgs = [], cwd } = {}) {
   return result;
 }
 
+/** Runs a fixture without the preload (it uses the in-process API itself). */
+function runPlain(fixture, { env = {}, args = [] } = {}) {
+  return spawnSync(process.execPath, [path.join(FIXTURES, fixture), ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 120000,
+  });
+}
+
 function cli(args, options = {}) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120000, ...options });
 }
@@ -46,4 +55,4 @@ function warnings(stderr) {
   return stderr.split('\n').filter((l) => l.startsWith('alloctrace:'));
 }
 
-module.exports = { ROOT, REGISTER, CLI, FIXTURES, tempDir, runTraced, cli, reportJson, infoJson, warnings };
+module.exports = { ROOT, REGISTER, CLI, FIXTURES, tempDir, runTraced, runPlain, cli, reportJson, infoJson, warnings };

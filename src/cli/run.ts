@@ -185,6 +185,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const others = siblingTraces(file);
   process.stdout.write(`\nTrace: ${file} (${fs.statSync(file).size} bytes)\n`);
   if (others.length > 0) process.stdout.write(`Other processes: ${others.join(', ')}\n`);
-  process.stdout.write(`More: alloctrace report ${path.relative(process.cwd(), file) || file} --help\n`);
+  const shown = path.relative(process.cwd(), file);
+  process.stdout.write(`More: alloctrace report ${shown.startsWith('..') ? file : shown} --help\n`);
   return code;
 }
