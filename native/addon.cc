@@ -104,6 +104,25 @@ Napi::Value TracebackLimit(const Napi::CallbackInfo& info) {
 }
 
 
+// [[timeMs, tracedBytes, rss, heapUsed, heapTotal, external], ...], oldest first.
+Napi::Value Timeline(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto& points = From(info)->timeline();
+  Napi::Array out = Napi::Array::New(env, points.size());
+  uint32_t i = 0;
+  for (const TimelinePoint& p : points) {
+    Napi::Array row = Napi::Array::New(env, 6);
+    row.Set(0u, Napi::Number::New(env, static_cast<double>(p.time_ns) / 1e6));
+    row.Set(1u, Napi::Number::New(env, p.traced));
+    row.Set(2u, Napi::Number::New(env, static_cast<double>(p.memory.rss)));
+    row.Set(3u, Napi::Number::New(env, static_cast<double>(p.memory.heap_used)));
+    row.Set(4u, Napi::Number::New(env, static_cast<double>(p.memory.heap_total)));
+    row.Set(5u, Napi::Number::New(env, static_cast<double>(p.memory.external)));
+    out.Set(i++, row);
+  }
+  return out;
+}
+
 // An async cleanup hook, because the tracer's libuv timer must be closed
 // (and its close callback run) before a Worker's loop is closed.
 void OnCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
@@ -130,6 +149,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("clearTraces", ClearTraces);
   add("snapshot", Snapshot);
   add("tracebackLimit", TracebackLimit);
+  add("timeline", Timeline);
   return exports;
 }
 

@@ -15,6 +15,9 @@ namespace {
 // on the configured interval.
 constexpr uint64_t kEarlyPollsMs[] = {50, 150, 300};
 
+// An hour of polls at the default interval.
+constexpr size_t kTimelinePoints = 3600;
+
 uint64_t WallClockNs() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -67,6 +70,7 @@ std::string Tracer::Start(const TracerOptions& options) {
   node_stack_.clear();
   node_frame_.clear();
   max_seen_id_ = cleared_up_to_ = 0;
+  timeline_.clear();
   current_bytes_ = peak_bytes_ = 0;
   allocs_ = frees_ = batches_ = 0;
   polls_ = 0;
@@ -225,6 +229,8 @@ void Tracer::Poll() {
   mem.heap_used = heap.used_heap_size();
   mem.external = heap.external_memory();
   Encoder::Memory(now, mem, &out);
+  timeline_.push_back({now, current_bytes_, mem});
+  if (timeline_.size() > kTimelinePoints) timeline_.pop_front();
   Emit(std::move(out));
 }
 

@@ -8,6 +8,7 @@
 #include <v8.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -24,6 +25,13 @@ struct TracerOptions {
   uint32_t depth = 64;
   uint32_t poll_ms = 1000;
   HeaderInfo header;
+};
+
+// One poll's figures, kept in memory for the live admin endpoint.
+struct TimelinePoint {
+  uint64_t time_ns;  // since this session's start
+  double traced;     // estimated live bytes of the sampled set
+  MemoryInfo memory;
 };
 
 struct TracedMemory {
@@ -46,6 +54,7 @@ class Tracer {
   // A self-contained trace stream holding the current live set.
   std::string Snapshot(bool gc);
   uint32_t depth() const { return options_.depth; }
+  const std::deque<TimelinePoint>& timeline() const { return timeline_; }
 
   // Environment teardown: stop and close the timer; `closed` runs once libuv
   // has released the timer, after which the tracer is deleted.
@@ -100,6 +109,7 @@ class Tracer {
   double current_bytes_ = 0;
   double peak_bytes_ = 0;
   uint64_t allocs_ = 0, frees_ = 0, batches_ = 0;
+  std::deque<TimelinePoint> timeline_;  // the latest polls, oldest first
 
   void (*closed_)(void*) = nullptr;
   void* closed_arg_ = nullptr;

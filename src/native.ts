@@ -31,6 +31,8 @@ export interface NativeBinding {
   /** A self-contained trace stream of the live set, or undefined when not tracing. */
   snapshot(gc: boolean): Buffer | undefined;
   tracebackLimit(): number;
+  /** The latest polls, oldest first: [timeMs, tracedBytes, rss, heapUsed, heapTotal, external]. */
+  timeline(): Array<[number, number, number, number, number, number]>;
 }
 
 let binding: NativeBinding | undefined;
