@@ -1,0 +1,356 @@
+// Replays a trace stream into compact columns: one row per sampled allocation
+// (stack, size, estimated objects, batch it appeared in, batch it went away
+// in), so that the live set at any moment is a scan, not a map clone.
+import { BatchRecord, HeaderRecord, MemoryRecord, TrailerRecord } from '../format/proto';
+import { TraceReader, TraceSource } from '../format/reader';
+import { Frame } from '../model/frame';
+import { SymbolTable } from '../model/symbols';
+import { F64Column, U32Column } from './columns';
+import { estimatedObjects } from './estimate';
+
+/** allocFreed value of a sample that is still live at the end. */
+export const NEVER_FREED = 0xffffffff;
+
+/** A Header and what followed it until the next Header. */
+export interface Segment {
+  header: HeaderRecord;
+  /** The segment's start relative to the first header's start, in ns. */
+  offsetNs: number;
+  /** Index of the segment's first batch. */
+  firstBatch: number;
+  trailer: TrailerRecord | null;
+  allocs: number;
+  frees: number;
+  batches: number;
+}
+
+export interface LoadedMarker {
+  name: string;
+  /** Since the first header's start. */
+  timeNs: number;
+  gcForced: boolean;
+  /** Number of batches applied before the marker: the live set it marks. */
+  cut: number;
+}
+
+export type MemorySample = MemoryRecord;
+
+export interface LoadedTrace {
+  name: string;
+  bytes: number;
+  symbols: SymbolTable;
+  segments: Segment[];
+  /** Sampled allocations, one row each, in stream order. */
+  allocCount: number;
+  allocStack: Uint32Array;
+  /** The sampled object's size in bytes. */
+  allocSize: Uint32Array;
+  /** Objects the sample stands for (V8's formula with the segment's interval). */
+  allocObjects: Uint32Array;
+  /** Batch index the sample appeared in. */
+  allocBorn: Uint32Array;
+  /** Batch index it was freed in, or NEVER_FREED. */
+  allocFreed: Uint32Array;
+  batchCount: number;
+  /** Batch times since the first header's start. */
+  batchTimeNs: Float64Array;
+  markers: LoadedMarker[];
+  /** Memory records, times made relative to the first header's start. */
+  memory: MemorySample[];
+  /** The last segment's trailer; null when the process did not stop cleanly. */
+  trailer: TrailerRecord | null;
+  truncatedAt: number | null;
+  warnings: string[];
+  /** Alloc and free entries in the stream. */
+  allocs: number;
+  frees: number;
+  /** Latest time seen in the stream, since the first header's start. */
+  durationNs: number;
+}
+
+const DEFAULT_HEADER: HeaderRecord = {
+  formatVersion: 1, startTimeUnixNs: 0, pid: 0, threadId: 0, hostname: '', argv: [],
+  nodeVersion: '', v8Version: '', sampleInterval: 524288, stackDepth: 64, pollIntervalMs: 1000,
+  precise: false, cwd: '',
+};
+
+function plainHeader(h: HeaderRecord): HeaderRecord {
+  // Decoded messages keep defaults on their prototype: copy to a plain object.
+  return {
+    formatVersion: h.formatVersion, startTimeUnixNs: h.startTimeUnixNs, pid: h.pid,
+    threadId: h.threadId, hostname: h.hostname, argv: [...h.argv], nodeVersion: h.nodeVersion,
+    v8Version: h.v8Version, sampleInterval: h.sampleInterval, stackDepth: h.stackDepth,
+    pollIntervalMs: h.pollIntervalMs, precise: h.precise, cwd: h.cwd,
+  };
+}
+
+/** Per-segment state: the segment's own ids mapped to the shared table's. */
+class SegmentIds {
+  strings: string[] = [''];
+  frames: number[] = [];
+  stacks: number[] = [0];
+  /** First alloc row of the segment; rows from here on have increasing sample ids... */
+  allocStart: number;
+  /** ...unless this is set (fallback for a writer that breaks the order). */
+  byId: Map<number, number> | null = null;
+  lastId = -1;
+  constructor(allocStart: number) {
+    this.allocStart = allocStart;
+  }
+}
+
+export interface LoadOptions {
+  /** Share one table between several traces (to merge or compare them). */
+  symbols?: SymbolTable;
+  /** Name used in messages; defaults to the path. */
+  name?: string;
+}
+
+class Loader {
+  readonly symbols: SymbolTable;
+  readonly warnings: string[] = [];
+  readonly segments: Segment[] = [];
+  readonly markers: LoadedMarker[] = [];
+  readonly memory: MemorySample[] = [];
+  readonly ids = new F64Column(1 << 16);
+  readonly stack = new U32Column(1 << 16);
+  readonly size = new U32Column(1 << 16);
+  readonly objects = new U32Column(1 << 16);
+  readonly born = new U32Column(1 << 16);
+  readonly freed = new U32Column(1 << 16);
+  readonly batchTime = new F64Column(1024);
+  seg: SegmentIds | null = null;
+  segment: Segment | null = null;
+  firstStartNs = 0;
+  durationNs = 0;
+  unknownFrees = 0;
+  undefinedRefs = 0;
+  private readonly unknownFrame: number;
+
+  constructor(symbols: SymbolTable) {
+    this.symbols = symbols;
+    this.unknownFrame = symbols.internFrame(new Frame('(undefined frame)', '', 0, 0, false));
+  }
+
+  startSegment(header: HeaderRecord): void {
+    const h = plainHeader(header);
+    if (this.segments.length === 0) this.firstStartNs = h.startTimeUnixNs;
+    const offsetNs = h.startTimeUnixNs - this.firstStartNs;
+    if (this.seg) {
+      // A new session starts from an empty live set: whatever the previous
+      // one still held goes away in a synthetic batch at the new start.
+      const b = this.batchTime.length;
+      this.batchTime.push(offsetNs);
+      const freed = this.freed.data;
+      for (let i = this.seg.allocStart; i < this.freed.length; i++) if (freed[i] === NEVER_FREED) freed[i] = b;
+    }
+    this.seg = new SegmentIds(this.stack.length);
+    this.segment = {
+      header: h, offsetNs, firstBatch: this.batchTime.length, trailer: null, allocs: 0, frees: 0, batches: 0,
+    };
+    this.segments.push(this.segment);
+    this.seeTime(offsetNs);
+  }
+
+  ensureSegment(): { seg: SegmentIds; segment: Segment } {
+    if (!this.seg || !this.segment) {
+      this.warnings.push('records before the first header; assuming default settings');
+      this.startSegment(DEFAULT_HEADER);
+    }
+    return { seg: this.seg as SegmentIds, segment: this.segment as Segment };
+  }
+
+  seeTime(t: number): void {
+    if (t > this.durationNs) this.durationNs = t;
+  }
+
+  frameId(seg: SegmentIds, local: number): number {
+    const id = seg.frames[local];
+    if (id === undefined) {
+      this.undefinedRefs++;
+      return this.unknownFrame;
+    }
+    return id;
+  }
+
+  batch(b: BatchRecord): void {
+    const { seg, segment } = this.ensureSegment();
+    const index = this.batchTime.length;
+    const t = segment.offsetNs + b.timeNs;
+    this.batchTime.push(t);
+    this.seeTime(t);
+    segment.batches++;
+
+    const ids = b.allocIds;
+    const stacks = b.allocStacks;
+    const sizes = b.allocSizes;
+    const n = ids.length;
+    if (stacks.length !== n || sizes.length !== n) {
+      this.warnings.push(`batch ${index}: ${n} alloc ids but ${stacks.length} stacks and ${sizes.length} sizes; using the common part`);
+    }
+    const m = Math.min(n, stacks.length, sizes.length);
+    const interval = segment.header.sampleInterval;
+    let id = 0;
+    for (let i = 0; i < m; i++) {
+      id += ids[i];
+      const row = this.ids.length;
+      if (id <= seg.lastId && !seg.byId) {
+        // Out of order: index this segment's rows by id from now on.
+        seg.byId = new Map();
+        const all = this.ids.data;
+        for (let r = seg.allocStart; r < row; r++) seg.byId.set(all[r], r);
+      }
+      if (seg.byId) seg.byId.set(id, row);
+      seg.lastId = id;
+      this.ids.push(id);
+      let stack = seg.stacks[stacks[i]];
+      if (stack === undefined) {
+        this.undefinedRefs++;
+        stack = 0;
+      }
+      this.stack.push(stack);
+      const size = sizes[i];
+      this.size.push(size);
+      this.objects.push(estimatedObjects(size, interval));
+      this.born.push(index);
+      this.freed.push(NEVER_FREED);
+    }
+    segment.allocs += n;
+
+    const freedIds = b.freedIds;
+    segment.frees += freedIds.length;
+    let fid = 0;
+    let lo = seg.allocStart;
+    const allIds = this.ids.data;
+    const freed = this.freed.data;
+    for (let i = 0; i < freedIds.length; i++) {
+      fid += freedIds[i];
+      let row: number;
+      if (seg.byId) {
+        row = seg.byId.get(fid) ?? -1;
+      } else {
+        // Freed ids are increasing too: binary search from the last hit on.
+        let a = lo;
+        let z = this.ids.length - 1;
+        row = -1;
+        while (a <= z) {
+          const mid = (a + z) >>> 1;
+          const v = allIds[mid];
+          if (v < fid) a = mid + 1;
+          else if (v > fid) z = mid - 1;
+          else {
+            row = mid;
+            break;
+          }
+        }
+        if (row >= 0) lo = row + 1;
+      }
+      if (row >= 0 && freed[row] === NEVER_FREED) freed[row] = index;
+      else this.unknownFrees++;
+    }
+  }
+
+  finish(reader: TraceReader): LoadedTrace {
+    if (this.unknownFrees > 0) {
+      this.warnings.push(`${this.unknownFrees} freed sample ids were never allocated in the trace (ignored)`);
+    }
+    if (this.undefinedRefs > 0) {
+      this.warnings.push(`${this.undefinedRefs} references to undefined frames or stacks (shown as "(undefined frame)")`);
+    }
+    for (const s of this.segments) {
+      const t = s.trailer;
+      if (t && (t.allocs !== s.allocs || t.frees !== s.frees)) {
+        this.warnings.push(
+          `trailer counts (${t.allocs} allocs, ${t.frees} frees) differ from the records (${s.allocs} allocs, ${s.frees} frees)`);
+      }
+      if (t && t.droppedRecords > 0) this.warnings.push(`the writer dropped ${t.droppedRecords} records (write errors)`);
+    }
+    const last = this.segments[this.segments.length - 1];
+    return {
+      name: reader.name,
+      bytes: reader.bytes,
+      symbols: this.symbols,
+      segments: this.segments,
+      allocCount: this.stack.length,
+      allocStack: this.stack.view(),
+      allocSize: this.size.view(),
+      allocObjects: this.objects.view(),
+      allocBorn: this.born.view(),
+      allocFreed: this.freed.view(),
+      batchCount: this.batchTime.length,
+      batchTimeNs: this.batchTime.view(),
+      markers: this.markers,
+      memory: this.memory,
+      trailer: last ? last.trailer : null,
+      truncatedAt: reader.truncatedAt,
+      warnings: [...reader.warnings, ...this.warnings.map((w) => `${reader.name}: ${w}`)],
+      allocs: this.segments.reduce((a, s) => a + s.allocs, 0),
+      frees: this.segments.reduce((a, s) => a + s.frees, 0),
+      durationNs: this.durationNs,
+    };
+  }
+}
+
+/** Reads a whole trace (file path or in-memory stream) into columns. */
+export function loadTrace(source: TraceSource, options: LoadOptions = {}): LoadedTrace {
+  const reader = new TraceReader(source, options.name);
+  const loader = new Loader(options.symbols ?? new SymbolTable());
+  for (const { record } of reader.records()) {
+    switch (record.kind) {
+      case 'header':
+        loader.startSegment(record.header);
+        break;
+      case 'string': {
+        const { seg } = loader.ensureSegment();
+        seg.strings[record.string.id] = record.string.value;
+        break;
+      }
+      case 'frame': {
+        const { seg } = loader.ensureSegment();
+        const f = record.frame;
+        const frame = new Frame(seg.strings[f.functionName] ?? '', seg.strings[f.scriptName] ?? '', f.line, f.column, f.builtin);
+        seg.frames[f.id] = loader.symbols.internFrame(frame);
+        break;
+      }
+      case 'stack': {
+        const { seg } = loader.ensureSegment();
+        const local = record.stack.frames;
+        const global = new Array<number>(local.length);
+        for (let i = 0; i < local.length; i++) global[i] = loader.frameId(seg, local[i]);
+        seg.stacks[record.stack.id] = loader.symbols.internStack(global);
+        break;
+      }
+      case 'batch':
+        loader.batch(record.batch);
+        break;
+      case 'memory': {
+        const { segment } = loader.ensureSegment();
+        const m = record.memory;
+        const timeNs = segment.offsetNs + m.timeNs;
+        loader.seeTime(timeNs);
+        loader.memory.push({
+          timeNs, rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers,
+        });
+        break;
+      }
+      case 'marker': {
+        const { segment } = loader.ensureSegment();
+        const m = record.marker;
+        const timeNs = segment.offsetNs + m.timeNs;
+        loader.seeTime(timeNs);
+        loader.markers.push({ name: m.name, timeNs, gcForced: m.gcForced, cut: loader.batchTime.length });
+        break;
+      }
+      case 'trailer': {
+        const { segment } = loader.ensureSegment();
+        const t = record.trailer;
+        segment.trailer = {
+          timeNs: t.timeNs, allocs: t.allocs, frees: t.frees, batches: t.batches, droppedRecords: t.droppedRecords,
+        };
+        loader.seeTime(segment.offsetNs + t.timeNs);
+        break;
+      }
+    }
+  }
+  return loader.finish(reader);
+}

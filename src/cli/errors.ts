@@ -1,0 +1,52 @@
+// How the CLI reports failures: one line on stderr, and an exit code.
+import { WhenError } from '../analysis/when';
+import { NotATraceError } from '../format/reader';
+
+/** Bad command line: exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  done (also when a trace was cut short: what could be read is shown and a
+     warning says where it stops)
+  1  failure (e.g. a file cannot be read)
+  2  usage error (unknown command or option, bad value, unknown marker) or a
+     file that is not an alloctrace trace`;
+
+export function say(message: string): void {
+  process.stderr.write(`alloctrace: ${message}\n`);
+}
+
+/** Prints the error as one line and returns its exit code. */
+export function reportFailure(err: unknown): number {
+  if (err instanceof UsageError || err instanceof NotATraceError || err instanceof WhenError) {
+    say(err.message);
+    return EXIT_USAGE;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string') {
+    say(e.message); // e.g. ENOENT: no such file or directory, open 'x.atrace'
+    return EXIT_FAILURE;
+  }
+  // parseArgs errors carry codes like ERR_PARSE_ARGS_UNKNOWN_OPTION (handled by callers).
+  say(err instanceof Error ? err.message.split('\n')[0] : String(err));
+  return EXIT_FAILURE;
+}
+
+/** node:util parseArgs errors are usage errors; give them a short line. */
+export function usageFromParseArgs(err: unknown, command: string): UsageError | null {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e && typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS') && typeof e.message === 'string') {
+    const first = e.message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
+    return new UsageError(`${command}: ${first} (see alloctrace ${command} --help)`);
+  }
+  return null;
+}

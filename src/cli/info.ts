@@ -1,0 +1,44 @@
+// `alloctrace info`: header, duration, counts, markers and integrity of a trace.
+import { parseArgs } from 'node:util';
+import { loadTrace } from '../analysis/load';
+import { formatJsonInfo, formatTextInfo } from '../views/info';
+import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError, usageFromParseArgs } from './errors';
+
+export const INFO_HELP = `Usage: alloctrace info FILE [--json]
+
+Describes a trace: the traced process, sampling settings, duration, sampled
+allocations and frees, markers, and whether the file is whole (a missing
+trailer means the process died or was killed before tracing stopped).
+
+Options:
+  --json      one JSON object on stdout
+  -h, --help  this help
+
+${EXIT_CODES_HELP}`;
+
+export function infoCommand(argv: string[]): number {
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv, allowPositionals: true, strict: true,
+        options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      });
+    } catch (err) {
+      throw usageFromParseArgs(err, 'info') ?? err;
+    }
+    if (parsed.values.help) {
+      process.stdout.write(`${INFO_HELP}\n`);
+      return EXIT_OK;
+    }
+    if (parsed.positionals.length !== 1) {
+      throw new UsageError(`info: expected one trace FILE, got ${parsed.positionals.length} (see alloctrace info --help)`);
+    }
+    const trace = loadTrace(parsed.positionals[0]);
+    for (const w of trace.warnings) say(w);
+    process.stdout.write(parsed.values.json ? formatJsonInfo(trace) : formatTextInfo(trace));
+    return EXIT_OK;
+  } catch (err) {
+    return reportFailure(err);
+  }
+}

@@ -1,0 +1,56 @@
+// The `alloctrace` command line: dispatches to a subcommand.
+import { EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE, say } from './errors';
+import { infoCommand, INFO_HELP } from './info';
+import { REPORT_HELP, reportCommand } from './report';
+import { runCommand } from './run';
+
+export const MAIN_HELP = `Usage: alloctrace <command> [options]
+
+tracemalloc-grade allocation tracing for Node.js.
+
+Commands:
+  run [options] -- <command...>   run a command with tracing, then report
+  report FILE... [options]        top allocation sites live at a moment
+  info FILE [--json]              what a trace holds and whether it is whole
+
+alloctrace <command> --help shows a command's options.
+
+${EXIT_CODES_HELP}
+(run exits with the command's own exit code.)`;
+
+function version(): string {
+  // dist/cli/main.js → package.json two levels up.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const pkg = require('../../package.json') as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      if (command === 'help' && rest[0] === 'report') process.stdout.write(`${REPORT_HELP}\n`);
+      else if (command === 'help' && rest[0] === 'info') process.stdout.write(`${INFO_HELP}\n`);
+      else if (command === 'help' && rest[0] === 'run') return runCommand(['--help']);
+      else process.stdout.write(`${MAIN_HELP}\n`);
+      return command === undefined ? EXIT_USAGE : EXIT_OK;
+    case '-v':
+    case '--version':
+      process.stdout.write(`${version()}\n`);
+      return EXIT_OK;
+    case 'report':
+      return reportCommand(rest);
+    case 'info':
+      return infoCommand(rest);
+    case 'run':
+      return runCommand(rest);
+    default:
+      say(command.startsWith('-')
+        ? `unknown option ${command} (see alloctrace --help)`
+        : `unknown command "${command}" (commands: run, report, info; see alloctrace --help)`);
+      return EXIT_USAGE;
+  }
+}

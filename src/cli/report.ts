@@ -1,0 +1,122 @@
+// `alloctrace report`: the top allocation sites live at a moment.
+import { parseArgs } from 'node:util';
+import { buildReport, DEFAULT_REPORT_OPTIONS, ReportOptions } from '../analysis/report';
+import { KEY_TYPES, KeyType } from '../model/statistic';
+import { formatJsonReport } from '../views/json';
+import { formatTextReport } from '../views/text';
+import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError, usageFromParseArgs } from './errors';
+
+export const REPORT_HELP = `Usage: alloctrace report FILE... [options]
+
+Shows the allocation sites holding the most (estimated) live memory at one
+moment of a trace, like Python's tracemalloc. Several FILEs are merged.
+
+Options:
+  --group-by KEY     lineno (default), filename, function or traceback.
+                     "line" is the line where the FUNCTION is defined (V8
+                     reports no allocating line)
+  --top N            entries shown (default 10); the rest are summed as "other"
+  --at WHEN          the moment to show (default end)
+  --compare-to WHEN  also show the change since that moment
+  --include GLOB     keep only samples whose most recent frame's file matches
+                     (repeatable; * matches / too; tried on the recorded path
+                     and on the path relative to the traced process's cwd)
+  --exclude GLOB     drop samples whose most recent frame's file matches
+  --all-frames       --include/--exclude look at every frame
+  --cumulative       count each sample for every function on its stack (once)
+  --json             one JSON object on stdout
+  -h, --help         this help
+
+WHEN: end, start, peak (most live memory), a marker name, or a time since the
+start such as 12.5s or 1500ms.
+
+${EXIT_CODES_HELP}`;
+
+/** Options of printReport(); groupBy and top are checked at run time (they may come from a command line). */
+export type ReportInput = Partial<Omit<ReportOptions, 'groupBy' | 'top'>> & { groupBy?: string; top?: number | string };
+
+function checkGroupBy(value: string): KeyType {
+  if (!(KEY_TYPES as readonly string[]).includes(value)) {
+    throw new UsageError(`--group-by must be one of ${KEY_TYPES.join(', ')}, not "${value}"`);
+  }
+  return value as KeyType;
+}
+
+function checkTop(value: string | number): number {
+  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--top must be a whole number above 0, not "${value}"`);
+  return n;
+}
+
+export function reportOptions(input: ReportInput): ReportOptions {
+  const o: ReportOptions = { ...DEFAULT_REPORT_OPTIONS, include: [], exclude: [] };
+  if (input.groupBy !== undefined) o.groupBy = checkGroupBy(input.groupBy);
+  if (input.top !== undefined) o.top = checkTop(input.top);
+  if (input.at !== undefined) o.at = input.at;
+  if (input.compareTo !== undefined) o.compareTo = input.compareTo;
+  if (input.include) o.include = [...input.include];
+  if (input.exclude) o.exclude = [...input.exclude];
+  if (input.allFrames !== undefined) o.allFrames = input.allFrames;
+  if (input.cumulative !== undefined) o.cumulative = input.cumulative;
+  if (input.json !== undefined) o.json = input.json;
+  if (o.cumulative && o.groupBy === 'traceback') throw new UsageError('--cumulative cannot be used with --group-by traceback');
+  return o;
+}
+
+/**
+ * Prints a report of `files` to stdout (warnings to stderr, prefixed
+ * `alloctrace: `). Returns the exit code; never throws for bad input.
+ */
+export function printReport(files: string[], input: ReportInput = {}): number {
+  try {
+    if (files.length === 0) throw new UsageError('report: no trace FILE given (see alloctrace report --help)');
+    const options = reportOptions(input);
+    const report = buildReport(files, options);
+    for (const w of report.warnings) say(w);
+    process.stdout.write(options.json ? formatJsonReport(report) : formatTextReport(report));
+    return EXIT_OK;
+  } catch (err) {
+    return reportFailure(err);
+  }
+}
+
+export function reportCommand(argv: string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'group-by': { type: 'string' },
+        top: { type: 'string' },
+        at: { type: 'string' },
+        'compare-to': { type: 'string' },
+        include: { type: 'string', multiple: true },
+        exclude: { type: 'string', multiple: true },
+        'all-frames': { type: 'boolean' },
+        cumulative: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    return reportFailure(usageFromParseArgs(err, 'report') ?? err);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(`${REPORT_HELP}\n`);
+    return EXIT_OK;
+  }
+  return printReport(parsed.positionals, {
+    groupBy: v['group-by'],
+    top: v.top,
+    at: v.at,
+    compareTo: v['compare-to'],
+    include: v.include,
+    exclude: v.exclude,
+    allFrames: v['all-frames'],
+    cumulative: v.cumulative,
+    json: v.json,
+  });
+}

@@ -1,0 +1,9 @@
+// The model's public surface (tracemalloc's classes).
+export { ANONYMOUS, Frame } from './frame';
+export { Traceback } from './traceback';
+export { Trace } from './trace';
+export { Filter, FilterOptions, globToRegExp } from './filter';
+export { KeyType, KEY_TYPES, Statistic, StatisticDiff } from './statistic';
+export { LoadSnapshotOptions, Snapshot, SnapshotInfo, StatisticsOptions, Totals } from './snapshot';
+export { SymbolTable } from './symbols';
+export { displayFile } from './paths';

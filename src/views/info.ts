@@ -1,0 +1,69 @@
+// `info`: what a trace file holds and whether it is whole.
+import { LoadedTrace } from '../analysis/load';
+import { HeaderRecord } from '../format/proto';
+import { formatSize, formatTime } from './units';
+
+export interface JsonInfo {
+  file: string;
+  bytes: number;
+  header: HeaderRecord | null;
+  durationNs: number;
+  allocs: number;
+  frees: number;
+  markers: { name: string; timeNs: number }[];
+  trailer: boolean;
+  truncatedAt: number | null;
+}
+
+export function toJsonInfo(t: LoadedTrace): JsonInfo {
+  return {
+    file: t.name,
+    bytes: t.bytes,
+    header: t.segments.length > 0 ? t.segments[0].header : null,
+    durationNs: t.durationNs,
+    allocs: t.allocs,
+    frees: t.frees,
+    markers: t.markers.map((m) => ({ name: m.name, timeNs: m.timeNs })),
+    trailer: t.trailer !== null,
+    truncatedAt: t.truncatedAt,
+  };
+}
+
+export function formatJsonInfo(t: LoadedTrace): string {
+  return JSON.stringify(toJsonInfo(t), null, 2) + '\n';
+}
+
+function startDate(ns: number): string {
+  if (!ns) return 'unknown';
+  return new Date(ns / 1e6).toISOString();
+}
+
+export function formatTextInfo(t: LoadedTrace): string {
+  const lines: string[] = [];
+  const row = (label: string, value: string): void => {
+    lines.push(`${(label + ':').padEnd(12)}${value}`);
+  };
+  row('File', `${t.name} (${t.bytes} bytes)`);
+  const h = t.segments.length > 0 ? t.segments[0].header : null;
+  if (h) {
+    row('Process', `pid ${h.pid}${h.threadId ? ` thread ${h.threadId}` : ''} on ${h.hostname || '?'}, node ${h.nodeVersion || '?'} (V8 ${h.v8Version || '?'})`);
+    row('Command', h.argv.join(' '));
+    row('Cwd', h.cwd);
+    row('Started', startDate(h.startTimeUnixNs));
+    row('Sampling', `every ${formatSize(h.sampleInterval)} on average, ${h.stackDepth} frames, polled every ${h.pollIntervalMs} ms, ` +
+      (h.precise ? 'precise (inlining off)' : 'inlining on (inlined callees charged to callers)'));
+  } else {
+    row('Process', 'unknown (no header)');
+  }
+  if (t.segments.length > 1) row('Sessions', `${t.segments.length} (tracing was restarted; each starts from an empty live set)`);
+  row('Duration', formatTime(t.durationNs));
+  let live = 0;
+  for (let i = 0; i < t.allocCount; i++) if (t.allocFreed[i] === 0xffffffff) live++;
+  row('Samples', `${t.allocs} allocations, ${t.frees} frees, ${live} live at the end, ${t.batchCount} polls`);
+  row('Markers', t.markers.length === 0 ? 'none'
+    : t.markers.map((m) => `${m.name} (${formatTime(m.timeNs)}${m.gcForced ? ', after GC' : ''})`).join(', '));
+  row('Trailer', t.trailer ? 'present (tracing stopped cleanly)'
+    : 'missing: the process died or was killed before tracing stopped (or it is still running)');
+  row('Truncated', t.truncatedAt === null ? 'no' : `at byte ${t.truncatedAt} (everything before it was read)`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,75 @@
+// `report --json`: the object DESIGN.md specifies.
+import { INLINING_NOTE, isDiff, Report } from '../analysis/report';
+import { Frame } from '../model/frame';
+import { KeyType, Statistic, StatisticDiff } from '../model/statistic';
+
+export interface JsonFrame {
+  /** null when grouping by filename. */
+  function: string | null;
+  file: string;
+  line: number;
+  column: number;
+  /** Only on builtin frames (traceback grouping shows them). */
+  builtin?: true;
+}
+
+export interface JsonStat {
+  size: number;
+  count: number;
+  samples: number;
+  sizeDiff?: number;
+  countDiff?: number;
+  /** Leaf-first. */
+  frames: JsonFrame[];
+}
+
+export interface JsonMoment { when: string; timeNs: number }
+
+export interface JsonReport {
+  file: string | string[];
+  at: JsonMoment;
+  compareTo: JsonMoment | null;
+  groupBy: KeyType;
+  total: { size: number; count: number; samples: number };
+  stats: JsonStat[];
+  other: { entries: number; size: number };
+  warnings: string[];
+}
+
+function jsonFrame(f: Frame, keyType: KeyType): JsonFrame {
+  const out: JsonFrame = {
+    function: keyType === 'filename' ? null : f.function, file: f.file, line: f.line, column: f.column,
+  };
+  if (f.builtin) out.builtin = true;
+  return out;
+}
+
+function jsonStat(e: Statistic | StatisticDiff): JsonStat {
+  const out: JsonStat = { size: e.size, count: e.count, samples: e.samples, frames: [] };
+  if (isDiff(e)) {
+    out.sizeDiff = e.sizeDiff;
+    out.countDiff = e.countDiff;
+  }
+  out.frames = e.traceback.frames.map((f) => jsonFrame(f, e.keyType));
+  return out;
+}
+
+export function toJsonReport(r: Report): JsonReport {
+  const rest = r.entries.slice(r.options.top);
+  const warnings = [...r.warnings];
+  if (!r.precise) warnings.push(INLINING_NOTE);
+  return {
+    file: r.files.length === 1 ? r.files[0] : r.files,
+    at: { when: r.at.when, timeNs: r.at.timeNs },
+    compareTo: r.compareTo ? { when: r.compareTo.when, timeNs: r.compareTo.timeNs } : null,
+    groupBy: r.options.groupBy,
+    total: { ...r.total },
+    stats: r.entries.slice(0, r.options.top).map(jsonStat),
+    other: { entries: rest.length, size: rest.reduce((a, e) => a + e.size, 0) },
+    warnings,
+  };
+}
+
+export function formatJsonReport(r: Report): string {
+  return JSON.stringify(toJsonReport(r), null, 2) + '\n';
+}
