@@ -30,9 +30,9 @@ test('two sites retaining known amounts are estimated within 25 % and ranked rig
     const error = Math.abs(stat.size - actual) / actual;
     assert.ok(error < TOLERANCE, `${stat.frames[0].function}: estimated ${stat.size} B, V8 measured ${actual} B (${(error * 100).toFixed(1)} % off)`);
     assert.ok(stat.samples >= 30, `enough samples to judge: ${stat.samples}`);
-    // At least one object per retained string (padStart also keeps a small
-    // cons string per entry, so there are more).
-    assert.ok(stat.count > (actual / 1040) * (1 - TOLERANCE), `count ${stat.count}`);
+    // One object per retained 1016-byte string.
+    const objects = actual / 1016;
+    assert.ok(Math.abs(stat.count - objects) / objects < TOLERANCE, `count ${stat.count}, expected ~${Math.round(objects)}`);
   }
   assert.ok(report.total.size >= first.size + second.size);
 });
