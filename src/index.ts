@@ -1,108 +1,17 @@
-// The in-process API, tracemalloc's in TypeScript's idiom. Snapshots come from
-// the same encoder output and the same reader as trace files. The model (and
-// protobufjs with it) loads on first use, so start() stays cheap.
+// alloctrace's public API: tracemalloc's functions and classes, and the live
+// admin endpoint. The model (and protobufjs with it) loads on first use, so
+// require('alloctrace').start() stays cheap.
 import type * as Model from './model';
-import { DEFAULTS, OptionError, TracerOptions, checkNumber } from './options';
-import { native, startTracing } from './tracer';
-import { warn } from './warn';
+import { model } from './api';
 
+export {
+  start, stop, isTracing, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark,
+} from './api';
+export type { StartOptions, TracedMemory } from './api';
+export { adminHandler, koaAdmin, fastifyAdmin } from './admin/frameworks';
+export type { AdminOptions, AdminHandler } from './admin/handler';
 export type { KeyType, FilterOptions, StatisticsOptions, Totals } from './model';
 export type { TracerOptions } from './options';
-
-export interface StartOptions {
-  /** Trace file to stream to (%p, %t, %h, %d expand). Omit to keep traces in memory only. */
-  file?: string;
-  /** Average bytes between samples; default 512 KiB. */
-  interval?: number;
-  /** Frames kept per sample (tracemalloc's nframe); default 64. */
-  depth?: number;
-  /** Milliseconds between polls; default 1000. */
-  pollMs?: number;
-  /** Turn off TurboFan inlining so allocations are charged to the exact function. */
-  precise?: boolean;
-}
-
-export interface TracedMemory {
-  /** Estimated bytes of the sampled live set. */
-  current: number;
-  /** The largest `current` seen at a poll since start or resetPeak(). */
-  peak: number;
-}
-
-function model(): typeof Model {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return require('./model') as typeof Model;
-}
-
-/**
- * Starts tracing this thread. `start(25)` is `start({ depth: 25 })`.
- * Returns false (after one warning on stderr) when tracing could not start.
- */
-export function start(options: StartOptions | number = {}): boolean {
-  const o: StartOptions = typeof options === 'number' ? { depth: options } : options;
-  let resolved: TracerOptions;
-  try {
-    resolved = {
-      file: o.file,
-      interval: checkNumber('interval', o.interval ?? DEFAULTS.interval, 'interval'),
-      depth: checkNumber('depth', o.depth ?? DEFAULTS.depth, 'depth'),
-      pollMs: checkNumber('pollMs', o.pollMs ?? DEFAULTS.pollMs, 'pollMs'),
-      precise: o.precise ?? false,
-    };
-  } catch (err) {
-    if (!(err instanceof OptionError)) throw err;
-    warn(`${err.message}; tracing is off, the app goes on`);
-    return false;
-  }
-  if (native().isTracing()) return true;
-  return startTracing(resolved) !== undefined;
-}
-
-/** Stops tracing, finishing the trace file with a Trailer, and forgets the traces. */
-export function stop(): void {
-  native().stop(false, 'stop');
-}
-
-export function isTracing(): boolean {
-  return native().isTracing();
-}
-
-/**
- * The live set now. With `gc` (the default) a full GC runs first, as one
- * calls gc.collect() before tracemalloc.take_snapshot().
- */
-export function takeSnapshot(options: { gc?: boolean } = {}): Model.Snapshot {
-  const bytes = native().snapshot(options.gc ?? true);
-  if (bytes === undefined) {
-    throw new Error('alloctrace must be tracing to take a snapshot: call start() first');
-  }
-  return model().Snapshot.fromBytes(bytes);
-}
-
-/** Estimated live bytes now (after a poll) and their peak. */
-export function getTracedMemory(): TracedMemory {
-  const [current, peak] = native().memory();
-  return { current, peak };
-}
-
-export function resetPeak(): void {
-  native().resetPeak();
-}
-
-/** Forgets every trace so far: later snapshots and the file hold only newer allocations. */
-export function clearTraces(): void {
-  native().clearTraces();
-}
-
-/** Frames kept per sample; 0 when not tracing. */
-export function getTracebackLimit(): number {
-  return native().isTracing() ? native().tracebackLimit() : 0;
-}
-
-/** Writes a named marker after a full GC (or without one, `{ gc: false }`): `report --at NAME`. */
-export function mark(name: string, options: { gc?: boolean } = {}): void {
-  native().mark(String(name), options.gc ?? true);
-}
 
 // The model's classes, loaded on first touch.
 export declare const Snapshot: typeof Model.Snapshot;

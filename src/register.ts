@@ -6,6 +6,7 @@ import os from 'node:os';
 import {
   DEFAULTS, OptionError, TracerOptions, insertBeforeExtension, parseBytes, parseFlag, parseWhole,
 } from './options';
+import { AdminAddress, parseAdminAddress } from './admin/address';
 import { native, startTracing } from './tracer';
 import { warn } from './warn';
 
@@ -39,12 +40,30 @@ function signalFromEnv(env: NodeJS.ProcessEnv): NodeJS.Signals | undefined {
   return full;
 }
 
+interface AdminSettings {
+  address: AdminAddress;
+  token: string;
+}
+
+function adminFromEnv(env: NodeJS.ProcessEnv): AdminSettings | undefined {
+  const spec = env.ALLOCTRACE_HTTP;
+  if (spec === undefined || spec === '') return undefined;
+  const address = parseAdminAddress(spec);
+  const token = env.ALLOCTRACE_HTTP_TOKEN ?? '';
+  if (token.length < 8) {
+    throw new OptionError('ALLOCTRACE_HTTP needs ALLOCTRACE_HTTP_TOKEN (8 characters or more); the admin endpoint refuses to run without one');
+  }
+  return { address, token };
+}
+
 function register(): void {
   let options: TracerOptions;
   let signal: NodeJS.Signals | undefined;
+  let admin: AdminSettings | undefined;
   try {
     options = optionsFromEnv(process.env);
     signal = isMainThread ? signalFromEnv(process.env) : undefined;
+    admin = isMainThread ? adminFromEnv(process.env) : undefined;
   } catch (err) {
     warn(`${err instanceof Error ? err.message : String(err)}; tracing is off, the app goes on`);
     return;
@@ -54,6 +73,12 @@ function register(): void {
   if (isMainThread && options.file !== undefined && !options.file.includes('%p')) {
     // Child processes inherit the variables: give each its own file beside ours.
     process.env.ALLOCTRACE_FILE = insertBeforeExtension(options.file, '.%p');
+  }
+  if (admin !== undefined) {
+    // Loaded only when asked for: the preload otherwise stays small.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { serveAdmin } = require('./admin/server') as typeof import('./admin/server');
+    serveAdmin(admin.address, admin.token);
   }
   if (signal !== undefined) {
     let count = 0;

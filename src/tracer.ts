@@ -10,14 +10,21 @@ import { warn } from './warn';
 
 let exitHookInstalled = false;
 let preciseApplied = false;
+let lastOptions: TracerOptions | undefined;
 
 export function native(): NativeBinding {
   return loadNative();
 }
 
+/** The options tracing last started with (a restart reuses them: same file, a new segment). */
+export function lastTracerOptions(): TracerOptions | undefined {
+  return lastOptions;
+}
+
 /** Starts tracing this thread. Returns the expanded file path, or undefined (already warned). */
 export function startTracing(options: TracerOptions): string | undefined {
   let file: string | undefined;
+  lastOptions = options;
   try {
     if (options.precise && !preciseApplied) {
       // Inlined callees are invisible to the sampler; without inlining each

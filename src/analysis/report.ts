@@ -82,9 +82,17 @@ export function buildReport(files: readonly string[], options: ReportOptions): R
     if (options.compareTo !== null) before.push(Snapshot.fromTrace(trace, resolveWhen(trace, options.compareTo)));
     for (const s of trace.segments) if (!s.header.precise) precise = false;
   }
+  const old = before.length > 0 ? Snapshot.merge(before) : null;
+  return reportFromSnapshots(files, Snapshot.merge(now), old, options, precise);
+}
+
+/** The report of one live set (optionally against an older one): files or in-process snapshots alike. */
+export function reportFromSnapshots(
+  files: readonly string[], now: Snapshot, before: Snapshot | null, options: ReportOptions, precise: boolean,
+): Report {
   const filters = buildFilters(options);
-  const snap = Snapshot.merge(now).filterTraces(filters);
-  const old = before.length > 0 ? Snapshot.merge(before).filterTraces(filters) : null;
+  const snap = now.filterTraces(filters);
+  const old = before ? before.filterTraces(filters) : null;
   const statOptions = { cumulative: options.cumulative };
   const entries = old
     ? snap.compareTo(old, options.groupBy, statOptions)

@@ -1,0 +1,202 @@
+// The live admin endpoint: the Node counterpart of a "begin snapshot / show
+// diff" admin view, for node:http, Express, Fastify and Koa. Every request
+// needs the bearer token; every failure is a status code, never an exception
+// into the host server.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as api from '../api';
+import { loadNative } from '../native';
+import { DEFAULTS } from '../options';
+import { lastTracerOptions, startTracing } from '../tracer';
+import { authorized } from './auth';
+import { BadRequest, parseQuery, Query } from './query';
+import type * as Render from './render';
+
+export interface AdminOptions {
+  /** Required: requests must carry `Authorization: Bearer <token>`. */
+  token: string;
+  /** Path the endpoints hang under, e.g. `/alloctrace` (Express strips its mount path itself). */
+  prefix?: string;
+}
+
+type Next = (err?: unknown) => void;
+export type AdminHandler = (req: IncomingMessage, res: ServerResponse, next?: Next) => void;
+
+interface Reply {
+  status: number;
+  json: unknown;
+  text: string;
+}
+
+class Conflict extends Error {}
+
+const MAX_URL = 4096;
+
+interface Route {
+  method: 'GET' | 'POST';
+  params: readonly string[];
+  gcDefault: boolean;
+  run: (q: Query) => Reply;
+}
+
+function render(): typeof Render {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require('./render') as typeof Render;
+}
+
+function ok(json: unknown, text: string): Reply {
+  return { status: 200, json, text: text.endsWith('\n') ? text : `${text}\n` };
+}
+
+function requireTracing(): void {
+  if (!api.isTracing()) throw new Conflict('not tracing: POST /start first');
+}
+
+/** Baseline and previous snapshot, per handler (one per app, usually). */
+class LiveState {
+  baseline: Render.Snapshot | null = null;
+  last: Render.Snapshot | null = null;
+
+  routes(): Record<string, Route> {
+    return {
+      baseline: { method: 'POST', params: ['gc'], gcDefault: true, run: (q) => this.takeBaseline(q) },
+      top: { method: 'GET', params: ['groupBy', 'limit', 'gc', 'cumulative'], gcDefault: false, run: (q) => this.top(q) },
+      diff: { method: 'GET', params: ['groupBy', 'limit', 'gc', 'cumulative'], gcDefault: false, run: (q) => this.diff(q) },
+      mark: { method: 'POST', params: ['name', 'gc'], gcDefault: true, run: (q) => this.mark(q) },
+      start: { method: 'POST', params: [], gcDefault: false, run: () => this.start() },
+      stop: { method: 'POST', params: [], gcDefault: false, run: () => this.stop() },
+      timeline: { method: 'GET', params: [], gcDefault: false, run: () => this.timeline() },
+    };
+  }
+
+  private snapshot(gc: boolean): Render.Snapshot {
+    requireTracing();
+    render(); // loaded before the snapshot, so its own allocations are never news
+    return api.takeSnapshot({ gc });
+  }
+
+  private takeBaseline(q: Query): Reply {
+    const snap = this.snapshot(q.gc);
+    this.baseline = snap;
+    this.last = snap;
+    const total = snap.total;
+    return ok({ baseline: { timeNs: snap.info.timeNs, total } },
+      `Baseline taken: ${render().sizeText(total.size)} live in ${total.samples} samples`);
+  }
+
+  private top(q: Query): Reply {
+    const r = render();
+    const report = r.liveReport(this.snapshot(q.gc), null, q, null);
+    return ok(r.reportJson(report), r.reportText(report));
+  }
+
+  private diff(q: Query): Reply {
+    if (this.baseline === null) throw new Conflict('no baseline yet: POST /baseline first');
+    const r = render();
+    const now = this.snapshot(q.gc);
+    const sinceLast = r.liveReport(now, this.last ?? this.baseline, q, 'the previous /diff');
+    const sinceBaseline = r.liveReport(now, this.baseline, q, 'the baseline');
+    this.last = now;
+    return ok({ sinceLast: r.reportJson(sinceLast), sinceBaseline: r.reportJson(sinceBaseline) },
+      `Since the previous /diff:\n${r.reportText(sinceLast)}\nSince the baseline:\n${r.reportText(sinceBaseline)}`);
+  }
+
+  private mark(q: Query): Reply {
+    requireTracing();
+    const name = q.name ?? `http-${new Date().toISOString()}`;
+    api.mark(name, { gc: q.gc });
+    return ok({ marked: name, gc: q.gc }, `Marker "${name}" written`);
+  }
+
+  private start(): Reply {
+    if (api.isTracing()) throw new Conflict('already tracing');
+    // The same file as before, so the restart appends a segment to it.
+    const options = lastTracerOptions() ?? { ...DEFAULTS, file: undefined };
+    const file = startTracing(options);
+    if (file === undefined) throw new Error('tracing could not start (see the app\'s stderr)');
+    this.baseline = null;
+    this.last = null;
+    return ok({ tracing: true, file: file === '' ? null : file }, `Tracing${file ? ` to ${file}` : ' in memory'}`);
+  }
+
+  private stop(): Reply {
+    if (!api.isTracing()) throw new Conflict('not tracing');
+    api.stop();
+    this.baseline = null;
+    this.last = null;
+    return ok({ tracing: false }, 'Tracing stopped');
+  }
+
+  private timeline(): Reply {
+    const points = loadNative().timeline().map(([timeMs, traced, rss, heapUsed, heapTotal, external]) =>
+      ({ timeMs, traced, rss, heapUsed, heapTotal, external }));
+    const mib = (b: number): string => (b / 1048576).toFixed(1).padStart(9);
+    const text = ['   time s  traced MiB     rss MiB  heap used MiB',
+      ...points.map((p) => `${(p.timeMs / 1000).toFixed(1).padStart(9)} ${mib(p.traced)}   ${mib(p.rss)}   ${mib(p.heapUsed)}`)];
+    return ok({ tracing: api.isTracing(), points }, text.join('\n'));
+  }
+}
+
+function wantsText(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return /text\/plain/i.test(accept) && !/application\/json/i.test(accept);
+}
+
+function send(req: IncomingMessage, res: ServerResponse, reply: Reply, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const text = wantsText(req);
+  const body = text ? reply.text : `${JSON.stringify(reply.json)}\n`;
+  res.writeHead(reply.status, {
+    'content-type': text ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}
+
+function fail(status: number, message: string): Reply {
+  return { status, json: { error: message }, text: `${message}\n` };
+}
+
+/**
+ * A request handler for node:http (`http.createServer(handler)`) that is also
+ * Express/Connect middleware (`app.use('/alloctrace', handler)`): requests
+ * outside its routes go to `next` when there is one, else get a 404.
+ */
+export function adminHandler(options: AdminOptions): AdminHandler {
+  if (options === null || typeof options !== 'object' || typeof options.token !== 'string' || options.token.length < 8) {
+    throw new TypeError('adminHandler needs a token of at least 8 characters: adminHandler({ token })');
+  }
+  const { token } = options;
+  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
+  const state = new LiveState();
+  const routes = state.routes();
+
+  return (req, res, next) => {
+    try {
+      const url = req.url ?? '/';
+      const parsed = new URL(url.slice(0, MAX_URL), 'http://localhost');
+      const path = parsed.pathname;
+      const name = path.startsWith(`${prefix}/`) ? path.slice(prefix.length + 1) : undefined;
+      const route = name !== undefined && Object.prototype.hasOwnProperty.call(routes, name) ? routes[name] : undefined;
+      if (route === undefined) {
+        if (next) return next();
+        return send(req, res, fail(404, 'not found'));
+      }
+      // Authentication before anything else, and nothing said about why.
+      if (!authorized(req, token)) return send(req, res, fail(401, 'unauthorized'), { 'www-authenticate': 'Bearer' });
+      if (url.length > MAX_URL) return send(req, res, fail(414, 'URL too long'));
+      if (req.method !== route.method) {
+        return send(req, res, fail(405, `use ${route.method}`), { allow: route.method });
+      }
+      const query = parseQuery(parsed.searchParams, route.params, route.gcDefault);
+      // The request body is not used; drain it so the connection stays usable.
+      req.resume();
+      send(req, res, route.run(query));
+    } catch (err) {
+      if (err instanceof BadRequest) return send(req, res, fail(400, err.message));
+      if (err instanceof Conflict) return send(req, res, fail(409, err.message));
+      send(req, res, fail(500, err instanceof Error ? err.message : String(err)));
+    }
+  };
+}

@@ -1,0 +1,35 @@
+// Turns in-process snapshots into the same report objects and text as the
+// CLI's `report`. Loaded on the first request, not at preload: it brings the
+// model and protobufjs with it.
+import { DEFAULT_REPORT_OPTIONS, Report, reportFromSnapshots } from '../analysis/report';
+import { Snapshot } from '../model/snapshot';
+import { JsonReport, toJsonReport } from '../views/json';
+import { formatTextReport } from '../views/text';
+import { formatSize } from '../views/units';
+import type { Query } from './query';
+
+export { Snapshot };
+
+/** `beforeLabel` names the older snapshot for people: "the baseline", "the previous /diff". */
+export function liveReport(now: Snapshot, before: Snapshot | null, q: Query, beforeLabel: string | null): Report {
+  const options = { ...DEFAULT_REPORT_OPTIONS, groupBy: q.groupBy, top: q.limit, cumulative: q.cumulative };
+  const precise = now.info.header ? now.info.header.precise : false;
+  const report = reportFromSnapshots(['live'], now, before, options, precise);
+  return {
+    ...report,
+    at: { ...report.at, when: 'now', label: 'now' },
+    compareTo: report.compareTo && { ...report.compareTo, when: beforeLabel ?? 'before', label: beforeLabel ?? 'before' },
+  };
+}
+
+export function reportJson(r: Report): JsonReport {
+  return toJsonReport(r);
+}
+
+export function reportText(r: Report): string {
+  return formatTextReport(r);
+}
+
+export function sizeText(bytes: number): string {
+  return formatSize(bytes);
+}
