@@ -1,0 +1,74 @@
+'use strict';
+// Part (c) child: traces at a tiny interval, retains about LIVE samples' worth
+// of small objects with no poll in between, then times native memory() calls
+// (each one is a poll): the first one encodes all the new samples, the next
+// ones are steady state (next to nothing new).
+// Usage: node --expose-gc bench/poll-work.js LIVE FILE  → one JSON line on stdout.
+const { loadNative } = require('../dist/native');
+const { countTrace } = require('./trace-count');
+
+const target = Number(process.argv[2]);
+const file = process.argv[3];
+const INTERVAL = 128;
+const STEADY_POLLS = Number(process.env.BENCH_POLLS || 15);
+const BYTES_PER_OBJECT = 130; // measured: ~1 sample per object at a 128-byte interval
+
+const native = loadNative();
+// Warm the counter up before tracing, so protobufjs is not part of the live set.
+countTrace(Buffer.from('ATRACE\0\x01', 'latin1'));
+
+const error = native.start({
+  file, interval: INTERVAL, depth: 64, pollMs: 3600 * 1000, precise: false,
+  pid: process.pid, threadId: 0, hostname: 'bench', argv: process.argv, cwd: process.cwd(),
+  nodeVersion: process.version,
+});
+if (error !== undefined) throw new Error(error);
+
+function liveSamples() {
+  // A self-contained stream of the live set: its allocs are the live samples.
+  return countTrace(native.snapshot(false)).allocs;
+}
+
+function ms(f) {
+  const t0 = process.hrtime.bigint();
+  f();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+const keep = [];
+function retain(samples) {
+  const n = Math.ceil(samples * INTERVAL / BYTES_PER_OBJECT);
+  for (let i = 0; i < n; i++) keep.push({ i, a: [i, i + 1], s: null, t: 0 });
+}
+
+/** Counts the live samples, then collects the counter's own garbage and polls its frees away. */
+function settle() {
+  const live = liveSamples();
+  global.gc();
+  native.memory();
+  return live;
+}
+
+// Synchronous since start: no timer poll has run, every sample is new.
+retain(target);
+const firstMs = ms(() => native.memory());
+const fresh = settle();
+let live = fresh;
+// V8 samples a bit less than one object in BYTES_PER_OBJECT: top up to the target.
+for (let round = 0; round < 10 && live < 0.95 * target; round++) {
+  retain((target - live) * (keep.length / live));
+  native.memory();
+  live = settle();
+}
+
+native.memory();
+const steady = [];
+for (let i = 0; i < STEADY_POLLS; i++) steady.push(ms(() => native.memory()));
+const sorted = [...steady].sort((a, b) => a - b);
+const liveAfter = liveSamples();
+native.stop(false);
+
+process.stdout.write(`${JSON.stringify({
+  target, fresh, live, liveAfter, firstMs, steadyMedianMs: sorted[sorted.length >> 1], steadyMinMs: sorted[0],
+  steadyMs: steady, interval: INTERVAL, objects: keep.length,
+})}\n`);
