@@ -39,6 +39,11 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   h.pid = UintOption(o, "pid", 0);
   h.thread_id = UintOption(o, "threadId", 0);
   h.hostname = StringOption(o, "hostname");
+  if (h.hostname.empty()) {
+    char name[UV_MAXHOSTNAMESIZE];
+    size_t size = sizeof(name);
+    if (uv_os_gethostname(name, &size) == 0) h.hostname.assign(name, size);
+  }
   h.node_version = StringOption(o, "nodeVersion");
   h.v8_version = v8::V8::GetVersion();
   h.precise = o.Get("precise").ToBoolean().Value();
@@ -123,6 +128,14 @@ Napi::Value Timeline(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Whether this is the process's main thread (Workers run their own loops):
+// answered here so that the preload need not load node:worker_threads.
+Napi::Value IsMainThread(const Napi::CallbackInfo& info) {
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(info.Env(), &loop);
+  return Napi::Boolean::New(info.Env(), loop == uv_default_loop());
+}
+
 // An async cleanup hook, because the tracer's libuv timer must be closed
 // (and its close callback run) before a Worker's loop is closed.
 void OnCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
@@ -150,6 +163,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("snapshot", Snapshot);
   add("tracebackLimit", TracebackLimit);
   add("timeline", Timeline);
+  add("isMainThread", IsMainThread);
   return exports;
 }
 

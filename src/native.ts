@@ -33,6 +33,7 @@ export interface NativeBinding {
   tracebackLimit(): number;
   /** The latest polls, oldest first: [timeMs, tracedBytes, rss, heapUsed, heapTotal, external]. */
   timeline(): Array<[number, number, number, number, number, number]>;
+  isMainThread(): boolean;
 }
 
 let binding: NativeBinding | undefined;

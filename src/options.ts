@@ -1,6 +1,5 @@
 // Tracer options: defaults, validation and the file name pattern, shared by
 // the preload (environment variables) and the in-process API.
-import os from 'node:os';
 import path from 'node:path';
 
 export interface TracerOptions {
@@ -77,7 +76,8 @@ export function expandFilePattern(pattern: string, threadId: number, now: Date =
     switch (c) {
       case 'p': return String(process.pid);
       case 't': return String(threadId);
-      case 'h': return os.hostname();
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      case 'h': return (require('node:os') as typeof import('node:os')).hostname();
       case 'd': return timestamp(now);
       default: return '%';
     }

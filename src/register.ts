@@ -1,13 +1,11 @@
 // The preload: `node --require alloctrace/register app.js`. Reads the
 // ALLOCTRACE_* variables, starts tracing, and otherwise stays out of the way:
 // nothing here may throw into the app or keep it alive.
-import { isMainThread } from 'node:worker_threads';
-import os from 'node:os';
 import {
   DEFAULTS, OptionError, TracerOptions, insertBeforeExtension, parseBytes, parseFlag, parseWhole,
 } from './options';
 import { AdminAddress, parseAdminAddress } from './admin/address';
-import { native, startTracing } from './tracer';
+import { currentThreadId, native, startTracing } from './tracer';
 import { warn } from './warn';
 
 function optionsFromEnv(env: NodeJS.ProcessEnv): TracerOptions {
@@ -34,7 +32,9 @@ function signalFromEnv(env: NodeJS.ProcessEnv): NodeJS.Signals | undefined {
   if (name === undefined || name === '') return undefined;
   const upper = name.toUpperCase();
   const full = (upper.startsWith('SIG') ? upper : `SIG${upper}`) as NodeJS.Signals;
-  if (!(full in os.constants.signals) || full === 'SIGKILL' || full === 'SIGSTOP') {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { signals } = (require('node:os') as typeof import('node:os')).constants;
+  if (!(full in signals) || full === 'SIGKILL' || full === 'SIGSTOP') {
     throw new OptionError(`ALLOCTRACE_SIGNAL must name a signal such as SIGUSR2, not "${name}"`);
   }
   return full;
@@ -60,7 +60,9 @@ function register(): void {
   let options: TracerOptions;
   let signal: NodeJS.Signals | undefined;
   let admin: AdminSettings | undefined;
+  let isMainThread = true;
   try {
+    isMainThread = currentThreadId() === 0;
     options = optionsFromEnv(process.env);
     signal = isMainThread ? signalFromEnv(process.env) : undefined;
     admin = isMainThread ? adminFromEnv(process.env) : undefined;

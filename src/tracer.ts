@@ -1,9 +1,6 @@
 // Starting and stopping the native tracer for this thread: shared by the
 // preload and the in-process API. Failures become one warning, never an
 // exception in the app.
-import os from 'node:os';
-import v8 from 'node:v8';
-import { threadId } from 'node:worker_threads';
 import { loadNative, NativeBinding } from './native';
 import { TracerOptions, expandFilePattern } from './options';
 import { warn } from './warn';
@@ -14,6 +11,17 @@ let lastOptions: TracerOptions | undefined;
 
 export function native(): NativeBinding {
   return loadNative();
+}
+
+/**
+ * This thread's id, 0 on the main thread. node:worker_threads is loaded
+ * only inside Workers, where it already is: on the main thread it would cost
+ * the preload more than everything else it loads.
+ */
+export function currentThreadId(): number {
+  if (loadNative().isMainThread()) return 0;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (require('node:worker_threads') as typeof import('node:worker_threads')).threadId;
 }
 
 /** The options tracing last started with (a restart reuses them: same file, a new segment). */
@@ -29,9 +37,12 @@ export function startTracing(options: TracerOptions): string | undefined {
     if (options.precise && !preciseApplied) {
       // Inlined callees are invisible to the sampler; without inlining each
       // allocation is charged to the function that made it.
-      v8.setFlagsFromString('--no-turbo-inlining');
+      // node:v8 only here: loading it costs the preload ~30 M instructions.
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--no-turbo-inlining');
       preciseApplied = true;
     }
+    const threadId = currentThreadId();
     file = options.file === undefined ? undefined : expandFilePattern(options.file, threadId);
     const error = loadNative().start({
       file,
@@ -41,7 +52,7 @@ export function startTracing(options: TracerOptions): string | undefined {
       precise: options.precise,
       pid: process.pid,
       threadId,
-      hostname: os.hostname(),
+      hostname: '', // the addon asks libuv: node:os would cost the preload more
       argv: process.argv,
       cwd: process.cwd(),
       nodeVersion: process.version,
