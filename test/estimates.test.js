@@ -6,9 +6,9 @@ const assert = require('node:assert');
 const path = require('node:path');
 const { runTraced, tempDir, reportJson } = require('./helpers');
 
-// At a 16 KiB interval, 2 MB is ~120 samples: Poisson noise is ~9 %, so
-// 25 % is a loose bound (2.7 sigma) that still catches any scaling mistake
-// (doubling, a missing unsampling, counting a sample twice).
+// At an 8 KiB interval, 2 MB is ~240 samples: Poisson noise is ~6.5 %, so
+// 25 % is a loose bound (nearly 4 sigma) that still catches any scaling
+// mistake (doubling, a missing unsampling, counting a sample twice).
 const TOLERANCE = 0.25;
 
 test('two sites retaining known amounts are estimated within 25 % and ranked right', () => {
@@ -17,7 +17,7 @@ test('two sites retaining known amounts are estimated within 25 % and ranked rig
   const r = runTraced('two-sites.js', {
     nodeArgs: ['--expose-gc'],
     args: ['6000000', '2000000'],
-    env: { ALLOCTRACE_FILE: file, ALLOCTRACE_INTERVAL: '16384' },
+    env: { ALLOCTRACE_FILE: file, ALLOCTRACE_INTERVAL: '8192' },
   });
   assert.strictEqual(r.status, 0, r.stderr);
   const truth = JSON.parse(r.stdout);

@@ -25,20 +25,25 @@ export function say(message: string): void {
   process.stderr.write(`alloctrace: ${message}\n`);
 }
 
+/** The error's one-line message, as reportFailure prints it. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0];
+  const e = err as { message?: unknown };
+  if (e && typeof e === 'object' && typeof e.message === 'string') return e.message.split('\n')[0];
+  return String(err);
+}
+
+/** The exit code an error stands for (see EXIT_CODES_HELP). */
+export function exitCodeOf(err: unknown): number {
+  return err instanceof UsageError || err instanceof NotATraceError || err instanceof WhenError ? EXIT_USAGE : EXIT_FAILURE;
+}
+
 /** Prints the error as one line and returns its exit code. */
 export function reportFailure(err: unknown): number {
-  if (err instanceof UsageError || err instanceof NotATraceError || err instanceof WhenError) {
-    say(err.message);
-    return EXIT_USAGE;
-  }
-  const e = err as NodeJS.ErrnoException;
-  if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string') {
-    say(e.message); // e.g. ENOENT: no such file or directory, open 'x.atrace'
-    return EXIT_FAILURE;
-  }
+  // ENOENT and the like already name the file: "no such file or directory, open 'x.atrace'".
   // parseArgs errors carry codes like ERR_PARSE_ARGS_UNKNOWN_OPTION (handled by callers).
-  say(err instanceof Error ? err.message.split('\n')[0] : String(err));
-  return EXIT_FAILURE;
+  say(errorMessage(err));
+  return exitCodeOf(err);
 }
 
 /** node:util parseArgs errors are usage errors; give them a short line. */

@@ -1,15 +1,21 @@
 // `alloctrace report`: the top allocation sites live at a moment.
 import { parseArgs } from 'node:util';
 import { buildReport, DEFAULT_REPORT_OPTIONS, ReportOptions } from '../analysis/report';
+import { buildSeparateReports } from '../analysis/separate';
 import { KEY_TYPES, KeyType } from '../model/statistic';
 import { formatJsonReport } from '../views/json';
+import { formatSeparateJson, formatSeparateText } from '../views/separate';
 import { formatTextReport } from '../views/text';
-import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError, usageFromParseArgs } from './errors';
+import {
+  EXIT_CODES_HELP, EXIT_FAILURE, EXIT_OK, errorMessage, exitCodeOf, reportFailure, say, UsageError, usageFromParseArgs,
+} from './errors';
 
 export const REPORT_HELP = `Usage: alloctrace report FILE... [options]
 
 Shows the allocation sites holding the most (estimated) live memory at one
-moment of a trace, like Python's tracemalloc. Several FILEs are merged.
+moment of a trace, like Python's tracemalloc. Several FILEs (one per process
+or thread, e.g. from alloctrace run) are merged into one report, unless
+--separate keeps them apart.
 
 Options:
   --group-by KEY     lineno (default), filename, function or traceback.
@@ -24,6 +30,11 @@ Options:
   --exclude GLOB     drop samples whose most recent frame's file matches
   --all-frames       --include/--exclude look at every frame
   --cumulative       count each sample for every function on its stack (once)
+  --separate         one report per FILE, headed by its pid, thread and
+                     command; with --json: {"reports": [report per FILE],
+                     "errors": [{"file", "error"}]}. A FILE that cannot be
+                     reported (e.g. it lacks the --at marker) gets an error
+                     line and the others are still shown (exit code 1)
   --json             one JSON object on stdout
   -h, --help         this help
 
@@ -33,7 +44,12 @@ start such as 12.5s or 1500ms.
 ${EXIT_CODES_HELP}`;
 
 /** Options of printReport(); groupBy and top are checked at run time (they may come from a command line). */
-export type ReportInput = Partial<Omit<ReportOptions, 'groupBy' | 'top'>> & { groupBy?: string; top?: number | string };
+export type ReportInput = Partial<Omit<ReportOptions, 'groupBy' | 'top'>> & {
+  groupBy?: string;
+  top?: number | string;
+  /** One report per file instead of one merged report. */
+  separate?: boolean;
+};
 
 function checkGroupBy(value: string): KeyType {
   if (!(KEY_TYPES as readonly string[]).includes(value)) {
@@ -71,6 +87,7 @@ export function printReport(files: string[], input: ReportInput = {}): number {
   try {
     if (files.length === 0) throw new UsageError('report: no trace FILE given (see alloctrace report --help)');
     const options = reportOptions(input);
+    if (input.separate) return printSeparate(files, options);
     const report = buildReport(files, options);
     for (const w of report.warnings) say(w);
     process.stdout.write(options.json ? formatJsonReport(report) : formatTextReport(report));
@@ -78,6 +95,24 @@ export function printReport(files: string[], input: ReportInput = {}): number {
   } catch (err) {
     return reportFailure(err);
   }
+}
+
+/**
+ * One report per file. A file that fails does not stop the others: exit 1
+ * if some failed, or the usual code of the error if every file did (so a
+ * lone file behaves as without --separate).
+ */
+function printSeparate(files: string[], options: ReportOptions): number {
+  const results = buildSeparateReports(files, options);
+  const failed = results.filter((r) => !('report' in r));
+  for (const r of results) {
+    if ('report' in r) for (const w of r.report.warnings) say(w);
+    else say(errorMessage(r.error));
+  }
+  process.stdout.write(options.json ? formatSeparateJson(results, errorMessage) : formatSeparateText(results, errorMessage));
+  if (failed.length === 0) return EXIT_OK;
+  if (failed.length === results.length && 'error' in failed[0]) return exitCodeOf(failed[0].error);
+  return EXIT_FAILURE;
 }
 
 export function reportCommand(argv: string[]): number {
@@ -96,6 +131,7 @@ export function reportCommand(argv: string[]): number {
         exclude: { type: 'string', multiple: true },
         'all-frames': { type: 'boolean' },
         cumulative: { type: 'boolean' },
+        separate: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -118,5 +154,6 @@ export function reportCommand(argv: string[]): number {
     allFrames: v['all-frames'],
     cumulative: v.cumulative,
     json: v.json,
+    separate: v.separate,
   });
 }

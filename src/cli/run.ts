@@ -1,12 +1,14 @@
 // `alloctrace run [options] -- <command...>`: runs a command with the preload
 // in NODE_OPTIONS (so node processes it starts are traced too), waits for it,
-// then prints the top of the report and where the trace is.
+// then prints the top of the report and where the traces are: one file per
+// process and thread of the command.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULTS, OptionError, parseBytes, parseWhole } from '../options';
 import { printReport } from './report';
+import { FoundTrace, findRunTraces } from './run-traces';
 
 export const RUN_HELP = `Usage: alloctrace run [options] -- <command...>
 
@@ -15,8 +17,10 @@ starts, then prints the top of the report.
 
 Options:
   -o, --output FILE    trace file (default alloctrace-<pid>.atrace); %p pid,
-                       %t thread id, %h host, %d start time. Other processes of
-                       the command write FILE.<pid>.atrace beside it.
+                       %t thread id, %h host, %d start time. Without %p, other
+                       processes of the command (children, cluster workers)
+                       write FILE.<pid>.atrace beside it; without %t, Worker
+                       threads add .t<id>. All of them are listed at the end.
   --interval BYTES     average bytes between samples (default 512k)
   --depth N            frames kept per sample (default 64)
   --poll-ms MS         milliseconds between polls (default 1000)
@@ -115,7 +119,13 @@ function childEnv(opts: RunOptions, file: string): NodeJS.ProcessEnv {
   };
 }
 
-function waitForChild(command: string[], env: NodeJS.ProcessEnv): Promise<number> {
+interface Finished {
+  code: number;
+  /** The command's pid: its file is the main one when the name has %p. */
+  pid: number | undefined;
+}
+
+function waitForChild(command: string[], env: NodeJS.ProcessEnv): Promise<Finished> {
   return new Promise((resolve) => {
     const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env });
     // Ctrl-C reaches the whole process group: let the command handle it and
@@ -128,7 +138,7 @@ function waitForChild(command: string[], env: NodeJS.ProcessEnv): Promise<number
     const done = (code: number): void => {
       process.off('SIGINT', ignore);
       process.off('SIGTERM', onTerm);
-      resolve(code);
+      resolve({ code, pid: child.pid });
     };
     child.on('error', (err) => {
       process.stderr.write(`alloctrace run: cannot start ${command[0]}: ${err.message}\n`);
@@ -140,17 +150,26 @@ function waitForChild(command: string[], env: NodeJS.ProcessEnv): Promise<number
   });
 }
 
-/** Trace files written by other processes of the command: FILE.<pid>.atrace. */
-function siblingTraces(file: string): string[] {
-  const dir = path.dirname(file);
-  const ext = path.extname(file);
-  const stem = path.basename(file, ext);
-  const pattern = new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+${ext.replace('.', '\\.')}$`);
-  try {
-    return fs.readdirSync(dir).filter((f) => pattern.test(f)).map((f) => path.join(dir, f));
-  } catch {
-    return [];
+/** As people would type it: relative under the current directory, quoted for a POSIX shell if need be. */
+function shellWord(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  const shown = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+  return /^[\w@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Where the traces are, and the commands that show the ones not reported above. */
+function printTraceList(main: FoundTrace | null, others: FoundTrace[]): void {
+  const out: string[] = [''];
+  if (main) out.push(`Trace: ${main.file} (${main.bytes} bytes)`);
+  if (others.length > 0) {
+    out.push(`${main ? 'Other traces' : 'Traces'} of the command's processes and threads (${others.length}):`);
+    for (const t of others) out.push(`  ${t.file} (${t.bytes} bytes)`);
+    const words = [...(main ? [main] : []), ...others].map((t) => shellWord(t.file)).join(' ');
+    out.push(`One report per file: alloctrace report ${words} --separate`);
+    out.push(`All merged:          alloctrace report ${words}`);
   }
+  out.push(`More: alloctrace report ${shellWord((main ?? others[0]).file)} --help`);
+  process.stdout.write(`${out.join('\n')}\n`);
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -171,21 +190,30 @@ export async function runCommand(argv: string[]): Promise<number> {
   const file = path.resolve(opts.output);
   const hasPattern = /%[pthd]/.test(opts.output);
   if (!hasPattern) fs.rmSync(file, { force: true });
-  const code = await waitForChild(opts.command, childEnv(opts, file));
-  if (hasPattern) {
+  // Files older than this belong to earlier runs (a little slack: file times
+  // come from the kernel's coarse clock).
+  const sinceMs = Date.now() - 100;
+  const { code, pid } = await waitForChild(opts.command, childEnv(opts, file));
+  const traces = findRunTraces(file, pid, sinceMs);
+  if (traces === null) {
     process.stderr.write(`alloctrace: traces written as ${file}\n`);
     return code;
   }
-  if (!fs.existsSync(file)) {
+  const { main, others } = traces;
+  if (!main && others.length === 0) {
     process.stderr.write(`alloctrace: no trace was written to ${file} (was the command a Node.js program?)\n`);
     return code;
   }
   process.stdout.write('\n');
-  printReport([file], { top: opts.top, groupBy: opts.groupBy });
-  const others = siblingTraces(file);
-  process.stdout.write(`\nTrace: ${file} (${fs.statSync(file).size} bytes)\n`);
-  if (others.length > 0) process.stdout.write(`Other processes: ${others.join(', ')}\n`);
-  const shown = path.relative(process.cwd(), file);
-  process.stdout.write(`More: alloctrace report ${shown.startsWith('..') ? file : shown} --help\n`);
+  const reportOptions = { top: opts.top, groupBy: opts.groupBy };
+  if (main) {
+    printReport([main.file], reportOptions);
+  } else {
+    // No process claimed the main name (e.g. the command was a wrapper
+    // whose Node.js children started side by side): show them all together.
+    process.stderr.write(`alloctrace: the command's own process wrote no trace; merging the ${others.length} traces its processes and threads wrote\n`);
+    printReport(others.map((t) => t.file), reportOptions);
+  }
+  printTraceList(main, others);
   return code;
 }
