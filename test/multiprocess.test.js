@@ -33,7 +33,7 @@ function suggested(stdout, label) {
   return line.slice(label.length).trim().split(/\s+/).slice(2); // drop `alloctrace report`
 }
 
-/** The function keying a group-by-function entry; null for "(no stack)". */
+/** The function keying a group-by-function entry; null for "(no JavaScript frames)". */
 const fnOf = (stat) => (stat.frames.length > 0 ? stat.frames[0].function : null);
 const topFunction = (report) => fnOf(report.stats[0]);
 

@@ -7,7 +7,8 @@ import { Traceback } from '../model/traceback';
 /** The heading of an entry: `app.js:42 (handle)`, `app.js:42:5 (handle)`, `app.js`. */
 export function formatKey(keyType: KeyType, traceback: Traceback, cwd: string): string {
   const f = keyType === 'traceback' ? traceback.leaf : traceback.frames[0];
-  if (!f) return '(no stack)';
+  // Allocations made while no JavaScript ran (start-up, native callbacks).
+  if (!f) return '(no JavaScript frames)';
   if (f.builtin) return `${f.name} (builtin)`;
   const file = displayFile(f.file, cwd);
   switch (keyType) {
