@@ -18,6 +18,8 @@ export interface StartOptions {
   pollMs?: number;
   /** Turn off TurboFan inlining so allocations are charged to the exact function. */
   precise?: boolean;
+  /** A full GC before the exit snapshot (default true; slow on very large heaps). */
+  exitGc?: boolean;
 }
 
 export interface TracedMemory {
@@ -46,6 +48,7 @@ export function start(options: StartOptions | number = {}): boolean {
       depth: checkNumber('depth', o.depth ?? DEFAULTS.depth, 'depth'),
       pollMs: checkNumber('pollMs', o.pollMs ?? DEFAULTS.pollMs, 'pollMs'),
       precise: o.precise ?? false,
+      exitGc: o.exitGc ?? true,
     };
   } catch (err) {
     if (!(err instanceof OptionError)) throw err;

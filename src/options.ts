@@ -13,6 +13,8 @@ export interface TracerOptions {
   pollMs: number;
   /** Turn off TurboFan inlining so allocations are charged to the exact function. */
   precise: boolean;
+  /** A full GC before the exit snapshot, so it holds only what is still referenced (slow on huge heaps). */
+  exitGc?: boolean;
 }
 
 export const DEFAULTS: Readonly<TracerOptions> = {

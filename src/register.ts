@@ -18,12 +18,14 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): TracerOptions {
   const depth = read('ALLOCTRACE_DEPTH');
   const pollMs = read('ALLOCTRACE_POLL_MS');
   const precise = read('ALLOCTRACE_PRECISE');
+  const exitGc = read('ALLOCTRACE_EXIT_GC');
   return {
     file,
     interval: interval === undefined ? DEFAULTS.interval : parseBytes(interval, 'ALLOCTRACE_INTERVAL'),
     depth: depth === undefined ? DEFAULTS.depth : parseWhole(depth, 'depth', 'ALLOCTRACE_DEPTH'),
     pollMs: pollMs === undefined ? DEFAULTS.pollMs : parseWhole(pollMs, 'pollMs', 'ALLOCTRACE_POLL_MS'),
     precise: precise === undefined ? DEFAULTS.precise : parseFlag(precise, 'ALLOCTRACE_PRECISE'),
+    exitGc: exitGc === undefined ? true : parseFlag(exitGc, 'ALLOCTRACE_EXIT_GC'),
   };
 }
 

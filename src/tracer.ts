@@ -6,6 +6,7 @@ import { TracerOptions, expandFilePattern } from './options';
 import { warn } from './warn';
 
 let exitHookInstalled = false;
+let exitGc = true;
 let preciseApplied = false;
 let lastOptions: TracerOptions | undefined;
 
@@ -65,6 +66,7 @@ export function startTracing(options: TracerOptions): string | undefined {
     warn(`${err instanceof Error ? err.message : String(err)}; tracing is off, the app goes on`);
     return undefined;
   }
+  exitGc = options.exitGc ?? true;
   installExitHook();
   return file ?? '';
 }
@@ -76,7 +78,7 @@ function installExitHook(): void {
     try {
       // Polls before and after a full GC: the exit live set holds only what
       // the app still references.
-      loadNative().stop(true, 'exit');
+      loadNative().stop(exitGc, 'exit');
     } catch (err) {
       warn(`could not finish the trace: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -75,3 +75,17 @@ test('a Worker traced and terminated mid-run does not crash the process', () => 
     assert.ok(info.allocs > 0, `${f} holds the Worker's samples`);
   }
 });
+
+test('ALLOCTRACE_EXIT_GC=0 skips the full GC before the exit snapshot', () => {
+  const dir = tempDir();
+  const run = (exitGc) => {
+    const file = path.join(dir, `exit-gc-${exitGc}.atrace`);
+    const r = runTraced('plain-app.js', { env: { ALLOCTRACE_FILE: file, ALLOCTRACE_EXIT_GC: exitGc } });
+    assert.strictEqual(r.status, 0, r.stderr);
+    return require('./helpers').cli(['info', file]).stdout;
+  };
+  assert.match(run('1'), /exit \([\d.]+ m?s, after GC\)/);
+  const without = run('0');
+  assert.match(without, /exit \([\d.]+ m?s\)/);
+  assert.doesNotMatch(without, /after GC/);
+});
