@@ -25,6 +25,11 @@ function configs(pollScaledMs) {
     // The preload's JS modules without tracing: a bad option makes it warn and stop.
     'preload-modules-only': { args: ['--require', REGISTER], env: { ALLOCTRACE_INTERVAL: 'bogus' }, startupOnly: true },
     alloctrace: { args: ['--require', REGISTER], env: trace('default') },
+    // Precise mode turns TurboFan inlining off (--no-turbo-inlining), so its cost is
+    // mostly the slower JIT code and depends on the workload; no-inlining is that
+    // flag alone, without any profiler, to separate the two.
+    'alloctrace-precise': { args: ['--require', REGISTER], env: { ...trace('precise'), ALLOCTRACE_PRECISE: '1' } },
+    'no-inlining': { args: ['--no-turbo-inlining'], env: {} },
     // Polls at the native pace: valgrind slows node ~50x, so the default 1 s
     // poll would fire ~50x more often per unit of work than it does natively.
     'alloctrace-poll-scaled': {
@@ -95,18 +100,23 @@ async function runCallgrind({ quick }) {
     alloctraceOverNone: w('alloctrace') / w('none'),
     alloctraceOverSampler: w('alloctrace') / w('sampler'),
     alloctracePollScaledOverSampler: w('alloctrace-poll-scaled') / w('sampler'),
+    preciseOverNone: w('alloctrace-precise') / w('none'),
+    preciseOverSampler: w('alloctrace-precise') / w('sampler'),
+    noInliningOverNone: w('no-inlining') / w('none'),
+    preciseOverNoInlining: w('alloctrace-precise') / w('no-inlining'),
   };
   out.repeatability = {
     noneI1: Math.abs(none.I1repeat - none.I1) / none.I1,
     alloctraceIN: results.alloctrace.INrepeat
       ? Math.abs(results.alloctrace.INrepeat - results.alloctrace.IN) / results.alloctrace.IN : null,
   };
-  for (const name of ['default', 'scaled', 'startstop']) {
+  for (const name of ['default', 'scaled', 'precise', 'startstop']) {
     const f = path.join(OUT, `callgrind-${name}.atrace`);
     if (fs.existsSync(f)) fs.unlinkSync(f);
   }
   writeJson(quick ? 'callgrind-quick.json' : 'callgrind.json', out);
 
+  const r0 = out.ratios;
   const M = (x) => (x === null ? '-' : (x / 1e6).toFixed(1));
   log(`\n[callgrind] instructions (M), work = I(${n}) - I(1); valgrind slowdown ~${slowdown.toFixed(0)}x, ` +
     `scaled poll ${pollScaledMs} ms`);
@@ -115,6 +125,9 @@ async function runCallgrind({ quick }) {
       c.work === null ? '-' : (c.work / w('none')).toFixed(4)])));
   log(`repeatability: none I(1) ${(out.repeatability.noneI1 * 100).toFixed(4)} %` +
     (out.repeatability.alloctraceIN === null ? '' : `, alloctrace I(${n}) ${(out.repeatability.alloctraceIN * 100).toFixed(4)} %`));
+  log(`precise mode turns TurboFan inlining off, so its cost depends on the workload (how much of the hot code V8 ` +
+    `would inline), not only on tracing: on work-alloc.js no-inlining alone is ${r0.noInliningOverNone.toFixed(4)} x none ` +
+    `and alloctrace-precise ${r0.preciseOverNoInlining.toFixed(4)} x no-inlining.`);
 
   const r = out.ratios;
   const startup = out.configs.alloctrace.startup;
@@ -128,6 +141,10 @@ async function runCallgrind({ quick }) {
       figure('callgrind', 'work: alloctrace / sampler', r.alloctraceOverSampler, 'x', '≤ 1.01', judge(r.alloctraceOverSampler <= 1.01)),
       figure('callgrind', 'work: alloctrace (native-pace poll) / sampler', r.alloctracePollScaledOverSampler, 'x', '≤ 1.01',
         judge(r.alloctracePollScaledOverSampler <= 1.01)),
+      figure('callgrind', 'work: alloctrace-precise / none (inlining off: workload-dependent)', r.preciseOverNone, 'x', ''),
+      figure('callgrind', 'work: alloctrace-precise / sampler', r.preciseOverSampler, 'x', ''),
+      figure('callgrind', 'work: no-inlining (flag alone, no profiler) / none', r.noInliningOverNone, 'x', ''),
+      figure('callgrind', 'work: alloctrace-precise / no-inlining', r.preciseOverNoInlining, 'x', ''),
       figure('callgrind', 'start-up: preload + exit', startup / 1e6, 'M instr', '≤ 80', startup <= 80e6),
       figure('callgrind', 'start-up: binding load only', out.configs.binding.startup / 1e6, 'M instr', ''),
       figure('callgrind', 'start-up: binding + start + stop, no exit GC',

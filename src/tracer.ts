@@ -38,9 +38,7 @@ export function startTracing(options: TracerOptions): string | undefined {
     if (options.precise && !preciseApplied) {
       // Inlined callees are invisible to the sampler; without inlining each
       // allocation is charged to the function that made it.
-      // node:v8 only here: loading it costs the preload ~30 M instructions.
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--no-turbo-inlining');
+      loadNative().disableInlining();
       preciseApplied = true;
     }
     const threadId = currentThreadId();
