@@ -20,6 +20,13 @@ export declare const Statistic: typeof Model.Statistic;
 export declare const StatisticDiff: typeof Model.StatisticDiff;
 export declare const Traceback: typeof Model.Traceback;
 export declare const Frame: typeof Model.Frame;
+// ...and their instance types under the same names, for annotations.
+export type Snapshot = Model.Snapshot;
+export type Filter = Model.Filter;
+export type Statistic = Model.Statistic;
+export type StatisticDiff = Model.StatisticDiff;
+export type Traceback = Model.Traceback;
+export type Frame = Model.Frame;
 for (const name of ['Snapshot', 'Filter', 'Statistic', 'StatisticDiff', 'Traceback', 'Frame'] as const) {
   Object.defineProperty(exports, name, { enumerable: true, get: () => model()[name] });
 }
