@@ -32,6 +32,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   Napi::Object o = info[0].As<Napi::Object>();
   TracerOptions options;
   options.file = StringOption(o, "file");
+  options.exclusive = o.Get("exclusive").ToBoolean().Value();
   options.interval = UintOption(o, "interval", 512 * 1024);
   options.depth = UintOption(o, "depth", 64);
   options.poll_ms = UintOption(o, "pollMs", 1000);

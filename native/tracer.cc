@@ -56,7 +56,7 @@ std::string Tracer::Start(const TracerOptions& options) {
   std::unique_ptr<Writer> writer;
   if (!options_.file.empty()) {
     writer.reset(new Writer());
-    std::string err = writer->Open(options_.file, options_.file == last_file_);
+    std::string err = writer->Open(options_.file, options_.file == last_file_, options_.exclusive);
     if (!err.empty()) return err;
     last_file_ = options_.file;
   }

@@ -21,6 +21,7 @@ namespace alloctrace {
 
 struct TracerOptions {
   std::string file;  // empty: keep the live set in memory only (in-process API)
+  bool exclusive = false;  // the file must not exist yet (see Writer::Open)
   uint32_t interval = 512 * 1024;
   uint32_t depth = 64;
   uint32_t poll_ms = 1000;

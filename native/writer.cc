@@ -30,9 +30,13 @@ int WriteAll(int fd, const char* data, size_t size) {
 
 Writer::~Writer() { Close(); }
 
-std::string Writer::Open(const std::string& path, bool append) {
+const char Writer::kFileExists[] = "EEXIST";
+
+std::string Writer::Open(const std::string& path, bool append, bool exclusive) {
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
+  if (exclusive && !append) flags |= O_EXCL;
   int fd = ::open(path.c_str(), flags, 0644);
+  if (fd < 0 && errno == EEXIST && exclusive) return kFileExists;
   if (fd < 0) return "cannot open " + path + ": " + strerror(errno);
   struct stat st;
   bool has_magic = append && fstat(fd, &st) == 0 && st.st_size >= static_cast<off_t>(sizeof(kMagic));

@@ -15,8 +15,10 @@ class Writer {
  public:
   ~Writer();
   // Creates (truncates) the file and writes the magic; with `append`, adds to
-  // an existing trace instead (a new segment). Returns "" or why not.
-  std::string Open(const std::string& path, bool append);
+  // an existing trace instead (a new segment); with `exclusive`, fails with
+  // kFileExists if the file is there already. Returns "" or why not.
+  std::string Open(const std::string& path, bool append, bool exclusive);
+  static const char kFileExists[];
   // Queues bytes made of whole records. Returns false once the writer has
   // failed or too much is waiting (the disk cannot keep up).
   bool Append(std::string bytes);

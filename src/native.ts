@@ -5,6 +5,8 @@ import path from 'node:path';
 export interface NativeStartOptions {
   /** Trace file; omitted: the live set is kept in memory only (in-process API). */
   file?: string;
+  /** Fail with FILE_EXISTS instead of overwriting an existing file. */
+  exclusive?: boolean;
   interval: number;
   depth: number;
   pollMs: number;
@@ -16,6 +18,9 @@ export interface NativeStartOptions {
   cwd: string;
   nodeVersion: string;
 }
+
+/** What start() returns when `exclusive` finds the file taken. */
+export const FILE_EXISTS = 'EEXIST';
 
 export interface NativeBinding {
   /** Returns why tracing could not start, or undefined when it did. */

@@ -15,6 +15,11 @@ export interface TracerOptions {
   precise: boolean;
   /** A full GC before the exit snapshot, so it holds only what is still referenced (slow on huge heaps). */
   exitGc?: boolean;
+  /**
+   * Claim the file: if another process of the same run already writes it,
+   * write FILE.<pid>.atrace instead of overwriting it.
+   */
+  claim?: boolean;
 }
 
 export const DEFAULTS: Readonly<TracerOptions> = {

@@ -26,6 +26,8 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): TracerOptions {
     pollMs: pollMs === undefined ? DEFAULTS.pollMs : parseWhole(pollMs, 'pollMs', 'ALLOCTRACE_POLL_MS'),
     precise: precise === undefined ? DEFAULTS.precise : parseFlag(precise, 'ALLOCTRACE_PRECISE'),
     exitGc: exitGc === undefined ? true : parseFlag(exitGc, 'ALLOCTRACE_EXIT_GC'),
+    // Set by `alloctrace run`, which removed the file first: the first process claims it.
+    claim: read('ALLOCTRACE_CLAIM') === '1',
   };
 }
 

@@ -1,8 +1,8 @@
 // Starting and stopping the native tracer for this thread: shared by the
 // preload and the in-process API. Failures become one warning, never an
 // exception in the app.
-import { loadNative, NativeBinding } from './native';
-import { TracerOptions, expandFilePattern } from './options';
+import { FILE_EXISTS, loadNative, NativeBinding } from './native';
+import { TracerOptions, expandFilePattern, insertBeforeExtension } from './options';
 import { warn } from './warn';
 
 let exitHookInstalled = false;
@@ -43,8 +43,9 @@ export function startTracing(options: TracerOptions): string | undefined {
     }
     const threadId = currentThreadId();
     file = options.file === undefined ? undefined : expandFilePattern(options.file, threadId);
-    const error = loadNative().start({
-      file,
+    const start = (path: string | undefined, exclusive: boolean): string | undefined => loadNative().start({
+      file: path,
+      exclusive,
       interval: options.interval,
       depth: options.depth,
       pollMs: options.pollMs,
@@ -56,6 +57,13 @@ export function startTracing(options: TracerOptions): string | undefined {
       cwd: process.cwd(),
       nodeVersion: process.version,
     });
+    const claim = options.claim === true && file !== undefined && !options.file?.includes('%p');
+    let error = start(file, claim);
+    if (error === FILE_EXISTS && file !== undefined) {
+      // A sibling started at the same moment holds the name: ours gets the pid.
+      file = insertBeforeExtension(file, `.${process.pid}`);
+      error = start(file, false);
+    }
     if (error !== undefined) {
       warn(`${error}; tracing is off, the app goes on`);
       return undefined;

@@ -198,3 +198,18 @@ test('run: when the command itself writes no trace, the traces of its processes 
   const failing = cli(['run', '-o', 'y.atrace', '--', process.execPath, '-e', 'process.exitCode = 3'], { cwd: dir });
   assert.equal(failing.status, 3);
 });
+
+test('run: processes started side by side never write over each other: the first claims FILE, the other FILE.<pid>', () => {
+  const dir = tempDir();
+  const out = path.join(dir, 't.atrace');
+  const app = path.join(FIXTURES, 'plain-app.js');
+  const r = cli(['run', '-o', out, '--', 'sh', '-c', `"${process.execPath}" "${app}" & "${process.execPath}" "${app}" & wait`]);
+  assert.equal(r.status, 0, r.stderr);
+  const files = fs.readdirSync(dir).sort();
+  assert.equal(files.length, 2, files.join(' '));
+  assert.ok(files.includes('t.atrace'));
+  assert.match(files.find((f) => f !== 't.atrace'), /^t\.\d+\.atrace$/);
+  const pids = files.map((f) => infoJson(path.join(dir, f)).header.pid);
+  assert.notEqual(pids[0], pids[1]);
+  for (const f of files) assert.equal(infoJson(path.join(dir, f)).trailer, true, `${f} is whole`);
+});

@@ -116,6 +116,7 @@ function childEnv(opts: RunOptions, file: string): NodeJS.ProcessEnv {
     ALLOCTRACE_DEPTH: String(opts.depth),
     ALLOCTRACE_POLL_MS: String(opts.pollMs),
     ALLOCTRACE_PRECISE: opts.precise ? '1' : '0',
+    ALLOCTRACE_CLAIM: '1', // the first process takes FILE, any sibling started alongside gets FILE.<pid>
   };
 }
 
