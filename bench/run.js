@@ -1,5 +1,5 @@
 'use strict';
-// `npm run bench` = node bench/run.js [callgrind|http|poll|size|report|all ...] [--quick]
+// `npm run bench` = node bench/run.js [callgrind|http|poll|size|report|resilience|all ...] [--quick]
 // Runs the chosen parts (default: all), writes each part's JSON to bench/out/
 // and prints one summary table of the figures against their targets.
 const fs = require('node:fs');
@@ -12,10 +12,11 @@ const PARTS = {
   poll: () => require('./poll').runPoll,
   size: () => require('./size').runSize,
   report: () => require('./report').runReport,
+  resilience: () => require('./resilience').runResilience,
 };
 
 function usage() {
-  return 'usage: node bench/run.js [callgrind|http|poll|size|report|all ...] [--quick]';
+  return 'usage: node bench/run.js [callgrind|http|poll|size|report|resilience|all ...] [--quick]';
 }
 
 async function main(argv) {

@@ -57,7 +57,8 @@ class Encoder {
   static void Batch(uint64_t time_ns, const std::vector<NewSample>& new_samples,
                     const std::vector<uint64_t>& freed_ids, std::string* out);
   static void Memory(uint64_t time_ns, const MemoryInfo& m, std::string* out);
-  static void Marker(uint64_t time_ns, const std::string& name, bool gc_forced, std::string* out);
+  static void Marker(uint64_t time_ns, const std::string& name, bool gc_forced, std::string* out,
+                     uint64_t requested_ns = 0);
   static void Trailer(uint64_t time_ns, uint64_t allocs, uint64_t frees, uint64_t batches,
                       uint64_t dropped, std::string* out);
 

@@ -117,6 +117,7 @@ size_t Tracer::OnNearHeapLimit(void* data, size_t current_limit, size_t /*initia
   if (self->near_limit_fired_ || !self->tracing_) return current_limit;
   self->near_limit_fired_ = true;
   self->limit_before_ = current_limit;
+  self->near_limit_at_ns_ = self->Now();
   self->isolate_->RequestInterrupt(
       [](v8::Isolate*, void* arg) { static_cast<Tracer*>(arg)->RecordNearHeapLimit(); }, self);
   return current_limit + (32u << 20);
@@ -126,7 +127,7 @@ void Tracer::RecordNearHeapLimit() {
   if (tracing_) {
     Poll();
     std::string out;
-    Encoder::Marker(Now(), "near-heap-limit", false, &out);
+    Encoder::Marker(Now(), "near-heap-limit", false, &out, near_limit_at_ns_);
     Emit(std::move(out));
     // The process may be about to die: make sure the disk has it all.
     if (writer_) writer_->Flush();

@@ -101,6 +101,7 @@ class Tracer {
   bool near_limit_hooked_ = false;
   bool near_limit_fired_ = false;
   size_t limit_before_ = 0;
+  uint64_t near_limit_at_ns_ = 0;  // when V8 called back, since start
 
   std::vector<Live> live_;  // sorted by sample id
   uint64_t max_seen_id_ = 0;

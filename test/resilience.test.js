@@ -38,7 +38,9 @@ test('near the heap limit the trace is flushed with a marker and the app dies as
   assert.strictEqual(r.signal, 'SIGABRT', `V8's out-of-memory abort, as untraced: ${r.status} ${r.signal}`);
   assert.match(r.stderr, /JavaScript heap out of memory/);
   const info = infoJson(file);
-  assert.ok(info.markers.some((m) => m.name === 'near-heap-limit'), JSON.stringify(info.markers));
+  const marker = info.markers.find((m) => m.name === 'near-heap-limit');
+  assert.ok(marker, JSON.stringify(info.markers));
+  assert.ok(marker.requestedNs > 0 && marker.requestedNs <= marker.timeNs, 'when V8 called back, before the final poll');
   assert.strictEqual(info.trailer, false);
   const report = reportJson(file, ['--at', 'near-heap-limit', '--group-by', 'function', '--top', '3']);
   assert.strictEqual(report.stats[0].frames[0].function, 'rememberSession');

@@ -29,6 +29,8 @@ export interface LoadedMarker {
   /** Since the first header's start. */
   timeNs: number;
   gcForced: boolean;
+  /** When it was asked for (near-heap-limit: V8's callback), since the first header's start; null if not recorded. */
+  requestedNs: number | null;
   /** Number of batches applied before the marker: the live set it marks. */
   cut: number;
 }
@@ -338,7 +340,8 @@ export function loadTrace(source: TraceSource, options: LoadOptions = {}): Loade
         const m = record.marker;
         const timeNs = segment.offsetNs + m.timeNs;
         loader.seeTime(timeNs);
-        loader.markers.push({ name: m.name, timeNs, gcForced: m.gcForced, cut: loader.batchTime.length });
+        const requestedNs = m.requestedNs > 0 ? segment.offsetNs + m.requestedNs : null;
+        loader.markers.push({ name: m.name, timeNs, gcForced: m.gcForced, requestedNs, cut: loader.batchTime.length });
         break;
       }
       case 'trailer': {

@@ -76,7 +76,13 @@ export interface MemoryRecord {
   arrayBuffers: number;
 }
 
-export interface MarkerRecord { timeNs: number; name: string; gcForced: boolean }
+export interface MarkerRecord {
+  timeNs: number;
+  name: string;
+  gcForced: boolean;
+  /** When the marker was asked for, if earlier (near-heap-limit: V8's callback); 0 otherwise. */
+  requestedNs: number;
+}
 
 export interface TrailerRecord {
   timeNs: number;

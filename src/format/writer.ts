@@ -65,6 +65,6 @@ export function encodeTraceStream(header: HeaderRecord, timeNs: number, samples:
   const allocStacks = Array.from(samples.sampleStacks, (s) => stackIds[s]);
   const allocSizes = Array.from(samples.sampleSizes);
   put({ kind: 'batch', batch: { timeNs, allocIds, allocStacks, allocSizes, freedIds: [] } });
-  put({ kind: 'marker', marker: { timeNs, name: markerName, gcForced: false } });
+  put({ kind: 'marker', marker: { timeNs, name: markerName, gcForced: false, requestedNs: 0 } });
   return Buffer.concat(parts);
 }

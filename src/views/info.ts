@@ -10,7 +10,8 @@ export interface JsonInfo {
   durationNs: number;
   allocs: number;
   frees: number;
-  markers: { name: string; timeNs: number }[];
+  /** requestedNs: when it was asked for, where that differs (near-heap-limit: V8's callback). */
+  markers: { name: string; timeNs: number; requestedNs?: number }[];
   trailer: boolean;
   truncatedAt: number | null;
 }
@@ -23,7 +24,9 @@ export function toJsonInfo(t: LoadedTrace): JsonInfo {
     durationNs: t.durationNs,
     allocs: t.allocs,
     frees: t.frees,
-    markers: t.markers.map((m) => ({ name: m.name, timeNs: m.timeNs })),
+    markers: t.markers.map((m) => (m.requestedNs === null
+      ? { name: m.name, timeNs: m.timeNs }
+      : { name: m.name, timeNs: m.timeNs, requestedNs: m.requestedNs })),
     trailer: t.trailer !== null,
     truncatedAt: t.truncatedAt,
   };
@@ -61,7 +64,8 @@ export function formatTextInfo(t: LoadedTrace): string {
   for (let i = 0; i < t.allocCount; i++) if (t.allocFreed[i] === 0xffffffff) live++;
   row('Samples', `${t.allocs} allocations, ${t.frees} frees, ${live} live at the end, ${t.batchCount} polls`);
   row('Markers', t.markers.length === 0 ? 'none'
-    : t.markers.map((m) => `${m.name} (${formatTime(m.timeNs)}${m.gcForced ? ', after GC' : ''})`).join(', '));
+    : t.markers.map((m) => `${m.name} (${formatTime(m.timeNs)}${m.gcForced ? ', after GC' : ''}` +
+      `${m.requestedNs !== null ? `, V8 called at ${formatTime(m.requestedNs)}` : ''})`).join(', '));
   row('Trailer', t.trailer ? 'present (tracing stopped cleanly)'
     : 'missing: the process died or was killed before tracing stopped (or it is still running)');
   row('Truncated', t.truncatedAt === null ? 'no' : `at byte ${t.truncatedAt} (everything before it was read)`);
