@@ -49,6 +49,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   h.v8_version = v8::V8::GetVersion();
   h.precise = o.Get("precise").ToBoolean().Value();
   h.cwd = StringOption(o, "cwd");
+  h.tracer_dir = StringOption(o, "tracerDir");
   Napi::Value argv = o.Get("argv");
   if (argv.IsArray()) {
     Napi::Array a = argv.As<Napi::Array>();

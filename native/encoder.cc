@@ -112,6 +112,7 @@ void Encoder::Header(const HeaderInfo& h, std::string* out) {
   wire::UintField(&msg, 11, h.poll_interval_ms);
   wire::UintField(&msg, 12, h.precise ? 1 : 0);
   wire::BytesField(&msg, 13, h.cwd);
+  wire::BytesField(&msg, 14, h.tracer_dir);
   AppendRecord(out, kHeader, msg);
 }
 

@@ -22,6 +22,7 @@ struct HeaderInfo {
   uint32_t poll_interval_ms = 0;
   bool precise = false;
   std::string cwd;
+  std::string tracer_dir;
 };
 
 struct FrameInfo {

@@ -1,7 +1,6 @@
 // The in-process API, tracemalloc's in TypeScript's idiom. Snapshots come from
 // the same encoder output and the same reader as trace files. The model (and
 // protobufjs with it) loads on first use, so start() stays cheap.
-import path from 'node:path';
 import type * as Model from './model';
 import { DEFAULTS, OptionError, TracerOptions, checkNumber } from './options';
 import { native, startTracing } from './tracer';
@@ -74,20 +73,14 @@ export function isTracing(): boolean {
  */
 export function takeSnapshot(options: { gc?: boolean } = {}): Model.Snapshot {
   // The model loads first, so that loading it is not part of this or the next snapshot.
-  const { Snapshot, Filter } = model();
+  const { Snapshot } = model();
   const bytes = native().snapshot(options.gc ?? true);
   if (bytes === undefined) {
     throw new Error('alloctrace must be tracing to take a snapshot: call start() first');
   }
-  // Like tracemalloc, leave out the tracer's own memory: decoded snapshots
-  // (a baseline kept for comparing) would otherwise be the top "leak".
-  return Snapshot.fromBytes(bytes).filterTraces(OWN_CODE.map((p) => new Filter(false, p, { allFrames: true })));
+  // Leaves out alloctrace's own memory (see model/own-code.ts), as tracemalloc does.
+  return Snapshot.fromBytes(bytes);
 }
-
-// The code that decodes and holds snapshots. Not the admin handler: it calls
-// the app's own routes (next()), whose allocations must stay in.
-const OWN_CODE = ['api.js', 'format', 'model', 'analysis', 'views', path.join('admin', 'render.js')]
-  .map((p) => path.join(__dirname, p) + (p.endsWith('.js') ? '' : `${path.sep}*`));
 
 /** Estimated live bytes now (after a poll) and their peak. */
 export function getTracedMemory(): TracedMemory {

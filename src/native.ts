@@ -16,6 +16,8 @@ export interface NativeStartOptions {
   hostname: string;
   argv: string[];
   cwd: string;
+  /** alloctrace's own compiled code, so that reports can leave out its allocations. */
+  tracerDir: string;
   nodeVersion: string;
 }
 

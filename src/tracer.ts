@@ -55,6 +55,7 @@ export function startTracing(options: TracerOptions): string | undefined {
       hostname: '', // the addon asks libuv: node:os would cost the preload more
       argv: process.argv,
       cwd: process.cwd(),
+      tracerDir: __dirname,
       nodeVersion: process.version,
     });
     const claim = options.claim === true && file !== undefined && !options.file?.includes('%p');

@@ -57,6 +57,10 @@ test('a healthy preload is silent and writes a complete trace', () => {
   assert.strictEqual(info.truncatedAt, null);
   assert.ok(info.allocs > 0, 'samples were recorded');
   assert.deepStrictEqual(info.markers.map((m) => m.name), ['start', 'exit']);
+  // The tracer's own allocations (preload, exit poll) are left out, as tracemalloc leaves out its own.
+  const all = require('./helpers').reportJson(path.join(dir, written[0]), ['--group-by', 'traceback', '--top', '100000']);
+  const own = all.stats.filter((s) => s.frames.some((f) => f.file.startsWith(path.join(__dirname, '..', 'dist'))));
+  assert.deepStrictEqual(own, []);
 });
 
 test('a Worker traced and terminated mid-run does not crash the process', () => {

@@ -70,10 +70,11 @@ export interface LoadedTrace {
   durationNs: number;
 }
 
-const DEFAULT_HEADER: HeaderRecord = {
+/** Settings assumed for a stream without a Header (and for a dump of an unknown one). */
+export const DEFAULT_HEADER: HeaderRecord = {
   formatVersion: 1, startTimeUnixNs: 0, pid: 0, threadId: 0, hostname: '', argv: [],
   nodeVersion: '', v8Version: '', sampleInterval: 524288, stackDepth: 64, pollIntervalMs: 1000,
-  precise: false, cwd: '',
+  precise: false, cwd: '', tracerDir: '',
 };
 
 function plainHeader(h: HeaderRecord): HeaderRecord {
@@ -82,7 +83,7 @@ function plainHeader(h: HeaderRecord): HeaderRecord {
     formatVersion: h.formatVersion, startTimeUnixNs: h.startTimeUnixNs, pid: h.pid,
     threadId: h.threadId, hostname: h.hostname, argv: [...h.argv], nodeVersion: h.nodeVersion,
     v8Version: h.v8Version, sampleInterval: h.sampleInterval, stackDepth: h.stackDepth,
-    pollIntervalMs: h.pollIntervalMs, precise: h.precise, cwd: h.cwd,
+    pollIntervalMs: h.pollIntervalMs, precise: h.precise, cwd: h.cwd, tracerDir: h.tracerDir,
   };
 }
 

@@ -42,6 +42,8 @@ export interface HeaderRecord {
   pollIntervalMs: number;
   precise: boolean;
   cwd: string;
+  /** alloctrace's own code directory in the traced process ('' if unknown). */
+  tracerDir: string;
 }
 
 export interface StringDefRecord { id: number; value: string }

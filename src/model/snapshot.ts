@@ -1,10 +1,11 @@
 // tracemalloc's Snapshot: the live sampled allocations at one moment.
 import * as fs from 'node:fs';
-import { loadTrace, LoadedTrace } from '../analysis/load';
+import { DEFAULT_HEADER, loadTrace, LoadedTrace } from '../analysis/load';
 import { liveRows, Moment, resolveWhen } from '../analysis/when';
 import { HeaderRecord } from '../format/proto';
 import { encodeTraceStream, StreamFrame } from '../format/writer';
 import { Filter, passesFilters } from './filter';
+import { ownCodeFilters } from './own-code';
 import { groupStatistics, SampleColumns } from './grouping';
 import { KeyType, sortDiffs, Statistic, StatisticDiff } from './statistic';
 import { SymbolTable } from './symbols';
@@ -62,7 +63,7 @@ export class Snapshot {
       objects[i] = trace.allocObjects[r];
     }
     const first = trace.segments[0];
-    return new Snapshot(trace.symbols, { stacks, sampleSizes, objects }, {
+    const snapshot = new Snapshot(trace.symbols, { stacks, sampleSizes, objects }, {
       header: first ? first.header : null,
       when: moment.when,
       label: moment.label,
@@ -70,6 +71,8 @@ export class Snapshot {
       sources: [trace.name],
       warnings: [...trace.warnings],
     });
+    const tracerDir = first ? first.header.tracerDir : '';
+    return tracerDir ? snapshot.filterTraces(ownCodeFilters(tracerDir)) : snapshot;
   }
 
   /** Reads a trace file; the live set at `at` (default: the end). */
@@ -217,10 +220,7 @@ export class Snapshot {
     }
     // Estimated counts are recomputed from size and the header's interval on
     // load; a merge of traces with different intervals keeps the first's.
-    const header = this.info.header ?? {
-      formatVersion: 1, startTimeUnixNs: 0, pid: 0, threadId: 0, hostname: '', argv: [], nodeVersion: '',
-      v8Version: '', sampleInterval: 0, stackDepth: 0, pollIntervalMs: 0, precise: false, cwd: '',
-    };
+    const header = this.info.header ?? DEFAULT_HEADER;
     return encodeTraceStream(header, this.info.timeNs, { stacks, sampleStacks, sampleSizes: this.cols.sampleSizes });
   }
 
