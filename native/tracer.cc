@@ -97,7 +97,7 @@ void Tracer::ScheduleNext(uint64_t poll_cost_ns) {
   if (!tracing_) return;
   uint64_t delay;
   if (static_cast<size_t>(polls_) < sizeof(kEarlyPollsMs) / sizeof(kEarlyPollsMs[0])) {
-    delay = kEarlyPollsMs[polls_];
+    delay = std::min<uint64_t>(kEarlyPollsMs[polls_], options_.poll_ms);
   } else {
     // Back off so that polling never takes more than 1% of the time.
     delay = std::max<uint64_t>(options_.poll_ms, poll_cost_ns * 100 / 1000000);
