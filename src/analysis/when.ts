@@ -62,7 +62,11 @@ export function peakCut(trace: LoadedTrace): number {
 export function resolveWhen(trace: LoadedTrace, when: string): Moment {
   const w = when.trim();
   if (w === 'end' || w === '') {
-    return { when: 'end', cut: trace.batchCount, timeNs: cutTime(trace, trace.batchCount), label: 'end' };
+    // Without a Trailer (and not an in-process snapshot) the process was
+    // killed, crashed or is still running: its end is simply the last poll.
+    const stoppedCleanly = trace.trailer !== null || trace.markers.some((m) => m.name === 'snapshot');
+    const label = stoppedCleanly ? 'end' : 'the last poll, no clean stop';
+    return { when: 'end', cut: trace.batchCount, timeNs: cutTime(trace, trace.batchCount), label };
   }
   if (w === 'start') return { when: 'start', cut: 0, timeNs: 0, label: 'start' };
   if (w === 'peak') {
