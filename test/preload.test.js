@@ -21,6 +21,13 @@ test('an unwritable trace path warns once and the app exits 0', () => {
   assertAppUnharmed(r, /cannot open \/nonexistent-dir\/x\/trace\.atrace.*tracing is off/);
 });
 
+test("V8's sampler already taken (node --heap-prof) warns once and the app exits 0", () => {
+  const dir = tempDir();
+  const r = runTraced('plain-app.js', { nodeArgs: ['--heap-prof', '--heap-prof-dir', dir], env: { ALLOCTRACE_FILE: path.join(dir, 't.atrace') } });
+  assertAppUnharmed(r, /sampling heap profiler is already in use.*tracing is off/);
+  assert.ok(fs.readdirSync(dir).some((f) => f.endsWith('.heapprofile')), 'the other profiler kept working');
+});
+
 test('a full disk warns once and the app exits 0', () => {
   const r = runTraced('plain-app.js', { env: { ALLOCTRACE_FILE: '/dev/full' } });
   assertAppUnharmed(r, /No space left on device.*tracing is off/);
