@@ -118,12 +118,14 @@ size_t Tracer::OnNearHeapLimit(void* data, size_t current_limit, size_t /*initia
   self->near_limit_fired_ = true;
   self->limit_before_ = current_limit;
   self->near_limit_at_ns_ = self->Now();
+  self->interrupt_pending_ = true;
   self->isolate_->RequestInterrupt(
       [](v8::Isolate*, void* arg) { static_cast<Tracer*>(arg)->RecordNearHeapLimit(); }, self);
   return current_limit + (32u << 20);
 }
 
 void Tracer::RecordNearHeapLimit() {
+  interrupt_pending_ = false;
   if (tracing_) {
     Poll();
     std::string out;
@@ -382,7 +384,8 @@ void Tracer::Shutdown(void (*closed)(void*), void* arg) {
     Tracer* self = static_cast<Tracer*>(handle->data);
     delete reinterpret_cast<uv_timer_t*>(handle);
     if (self->closed_) self->closed_(self->closed_arg_);
-    delete self;
+    // An interrupt V8 has yet to run still points here: leave it (it is small).
+    if (!self->interrupt_pending_) delete self;
   });
 }
 

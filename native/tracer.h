@@ -100,6 +100,7 @@ class Tracer {
   std::string last_file_;  // a restart into the same file appends a segment
   bool near_limit_hooked_ = false;
   bool near_limit_fired_ = false;
+  bool interrupt_pending_ = false;  // V8 holds a pointer to us until it runs
   size_t limit_before_ = 0;
   uint64_t near_limit_at_ns_ = 0;  // when V8 called back, since start
 
