@@ -32,7 +32,10 @@ export function formatTextReport(r: Report): string {
     if (e.keyType === 'traceback') for (const f of e.traceback.frames) lines.push(`    ${formatFrame(f, r.cwd)}`);
   });
   const rest = r.entries.slice(r.options.top);
-  if (rest.length > 0) {
+  if (rest.length > 0 && r.options.cumulative) {
+    // Cumulative entries overlap (a sample counts under every frame): a sum would mean nothing.
+    lines.push(`${rest.length} other entries`);
+  } else if (rest.length > 0) {
     const size = rest.reduce((a, e) => a + e.size, 0);
     let line = `${rest.length} other: ${formatSize(size)}`;
     if (r.compareTo) line += ` (${formatSize(rest.reduce((a, e) => a + (isDiff(e) ? e.sizeDiff : 0), 0), true)})`;
