@@ -1,6 +1,7 @@
 // Starting and stopping the native tracer for this thread: shared by the
 // preload and the in-process API. Failures become one warning, never an
 // exception in the app.
+import fs from 'node:fs';
 import { FILE_EXISTS, loadNative, NativeBinding } from './native';
 import { TracerOptions, expandFilePattern, insertBeforeExtension } from './options';
 import { warn } from './warn';
@@ -9,6 +10,26 @@ let exitHookInstalled = false;
 let exitGc = true;
 let preciseApplied = false;
 let lastOptions: TracerOptions | undefined;
+/** The file this thread traced to last: starting again into it appends a segment. */
+let lastFile: string | undefined;
+
+/**
+ * A file already at a %p name belongs to an earlier process with the same
+ * pid: in a container every start is pid 1, and the earlier trace is the
+ * evidence of why it restarted (an OOM kill). Move it aside, never truncate it.
+ */
+function keepEarlierTrace(file: string): void {
+  let mtime: Date;
+  try {
+    mtime = fs.statSync(file).mtime;
+  } catch {
+    return; // no earlier file: the usual case
+  }
+  const stamp = mtime.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const aside = insertBeforeExtension(file, `.before-${stamp}`);
+  fs.renameSync(file, aside);
+  warn(`${file} was there from an earlier process with the same pid; kept as ${aside}`);
+}
 
 export function native(): NativeBinding {
   return loadNative();
@@ -59,6 +80,7 @@ export function startTracing(options: TracerOptions): string | undefined {
       nodeVersion: process.version,
     });
     const claim = options.claim === true && file !== undefined && !options.file?.includes('%p');
+    if (file !== undefined && file !== lastFile && options.file?.includes('%p')) keepEarlierTrace(file);
     let error = start(file, claim);
     if (error === FILE_EXISTS && file !== undefined) {
       // A sibling started at the same moment holds the name: ours gets the pid.
@@ -69,6 +91,7 @@ export function startTracing(options: TracerOptions): string | undefined {
       warn(`${error}; tracing is off, the app goes on`);
       return undefined;
     }
+    lastFile = file;
   } catch (err) {
     warn(`${err instanceof Error ? err.message : String(err)}; tracing is off, the app goes on`);
     return undefined;

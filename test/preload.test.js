@@ -100,3 +100,19 @@ test('ALLOCTRACE_EXIT_GC=0 skips the full GC before the exit snapshot', () => {
   assert.match(without, /exit \([\d.]+ m?s\)/);
   assert.doesNotMatch(without, /after GC/);
 });
+
+test('a trace already at a %p name (pid reused after a restart) is kept aside, not truncated', () => {
+  const dir = tempDir();
+  const r = require('./helpers').runPlain('pid-reuse.js', { args: [dir] });
+  assert.strictEqual(r.status, 0, r.stderr);
+  const pid = r.stdout.trim();
+  const files = fs.readdirSync(dir).sort();
+  assert.strictEqual(files.length, 2, files.join(' '));
+  const aside = files.find((f) => f.startsWith(`t-${pid}.before-`));
+  assert.ok(aside, files.join(' '));
+  assert.strictEqual(fs.readFileSync(path.join(dir, aside), 'utf8'), 'the earlier process trace');
+  assert.strictEqual(infoJson(path.join(dir, `t-${pid}.atrace`)).trailer, true, 'the new trace is whole');
+  const w = warnings(r.stderr);
+  assert.strictEqual(w.length, 1, r.stderr);
+  assert.match(w[0], /from an earlier process with the same pid; kept as/);
+});
