@@ -71,9 +71,10 @@ test('after kill -9 the file reports everything up to the last poll; info says t
   const info = infoJson(file);
   assert.strictEqual(info.trailer, false, 'no trailer: the process died');
   assert.ok(info.allocs > 0);
-  // Lost: at most one poll interval (100 ms), plus start-up before the
-  // tracer's clock started; 600 ms of slack for a loaded machine.
-  assert.ok(info.durationNs / 1e6 > aliveMs - 700, `trace covers ${info.durationNs / 1e6} ms of ${aliveMs}`);
+  // Lost: at most one poll interval (100 ms) plus start-up before the
+  // tracer's clock started; most of the run must be there even on a loaded
+  // machine (bench/resilience.js measures the loss itself).
+  assert.ok(info.durationNs / 1e6 > aliveMs / 2, `trace covers ${info.durationNs / 1e6} ms of ${aliveMs}`);
   const report = reportJson(file, ['--group-by', 'function', '--top', '3']);
   assert.strictEqual(report.stats.filter((s) => s.frames.length)[0].frames[0].function, 'grow');
   const text = require('./helpers').cli(['info', file]);
