@@ -1,11 +1,13 @@
 // Growable typed-array columns: one number per sample without one object per sample.
 
-export class U32Column {
-  data: Uint32Array;
+type NumberArray = Uint32Array | Float64Array;
+
+class Column<T extends NumberArray> {
+  data: T;
   length = 0;
 
-  constructor(capacity = 1024) {
-    this.data = new Uint32Array(capacity);
+  constructor(private readonly make: (length: number) => T, capacity: number) {
+    this.data = make(capacity);
   }
 
   push(value: number): void {
@@ -14,37 +16,25 @@ export class U32Column {
   }
 
   grow(min: number): void {
-    const next = new Uint32Array(Math.max(min, this.data.length * 2));
+    const next = this.make(Math.max(min, this.data.length * 2));
     next.set(this.data.subarray(0, this.length));
     this.data = next;
   }
 
   /** The filled part (a view, not a copy). */
-  view(): Uint32Array {
-    return this.data.subarray(0, this.length);
+  view(): T {
+    return this.data.subarray(0, this.length) as T;
   }
 }
 
-export class F64Column {
-  data: Float64Array;
-  length = 0;
-
+export class U32Column extends Column<Uint32Array> {
   constructor(capacity = 1024) {
-    this.data = new Float64Array(capacity);
+    super((n) => new Uint32Array(n), capacity);
   }
+}
 
-  push(value: number): void {
-    if (this.length === this.data.length) this.grow(this.length + 1);
-    this.data[this.length++] = value;
-  }
-
-  grow(min: number): void {
-    const next = new Float64Array(Math.max(min, this.data.length * 2));
-    next.set(this.data.subarray(0, this.length));
-    this.data = next;
-  }
-
-  view(): Float64Array {
-    return this.data.subarray(0, this.length);
+export class F64Column extends Column<Float64Array> {
+  constructor(capacity = 1024) {
+    super((n) => new Float64Array(n), capacity);
   }
 }
