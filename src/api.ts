@@ -3,7 +3,8 @@
 // protobufjs with it) loads on first use, so start() stays cheap.
 import type * as Model from './model';
 import { DEFAULTS, OptionError, TracerOptions, checkNumber } from './options';
-import { native, startTracing } from './tracer';
+import { loadNative } from './native';
+import { startTracing } from './tracer';
 import { warn } from './warn';
 
 export interface StartOptions {
@@ -54,17 +55,17 @@ export function start(options: StartOptions | number = {}): boolean {
     warn(`${err.message}; tracing is off, the app goes on`);
     return false;
   }
-  if (native().isTracing()) return true;
+  if (loadNative().isTracing()) return true;
   return startTracing(resolved) !== undefined;
 }
 
 /** Stops tracing, finishing the trace file with a Trailer, and forgets the traces. */
 export function stop(): void {
-  native().stop(false, 'stop');
+  loadNative().stop(false, 'stop');
 }
 
 export function isTracing(): boolean {
-  return native().isTracing();
+  return loadNative().isTracing();
 }
 
 /**
@@ -74,7 +75,7 @@ export function isTracing(): boolean {
 export function takeSnapshot(options: { gc?: boolean } = {}): Model.Snapshot {
   // The model loads first, so that loading it is not part of this or the next snapshot.
   const { Snapshot } = model();
-  const bytes = native().snapshot(options.gc ?? true);
+  const bytes = loadNative().snapshot(options.gc ?? true);
   if (bytes === undefined) {
     throw new Error('alloctrace must be tracing to take a snapshot: call start() first');
   }
@@ -84,26 +85,26 @@ export function takeSnapshot(options: { gc?: boolean } = {}): Model.Snapshot {
 
 /** Estimated live bytes now (after a poll) and their peak. */
 export function getTracedMemory(): TracedMemory {
-  const [current, peak] = native().memory();
+  const [current, peak] = loadNative().memory();
   return { current, peak };
 }
 
 export function resetPeak(): void {
-  native().resetPeak();
+  loadNative().resetPeak();
 }
 
 /** Forgets every trace so far: later snapshots and the file hold only newer allocations. */
 export function clearTraces(): void {
-  native().clearTraces();
+  loadNative().clearTraces();
 }
 
 /** Frames kept per sample; 0 when not tracing. */
 export function getTracebackLimit(): number {
-  return native().isTracing() ? native().tracebackLimit() : 0;
+  return loadNative().isTracing() ? loadNative().tracebackLimit() : 0;
 }
 
 /** Writes a named marker after a full GC (or without one, `{ gc: false }`): `report --at NAME`. */
 export function mark(name: string, options: { gc?: boolean } = {}): void {
-  native().mark(String(name), options.gc ?? true);
+  loadNative().mark(String(name), options.gc ?? true);
 }
 

@@ -5,7 +5,8 @@ import {
   DEFAULTS, OptionError, TracerOptions, insertBeforeExtension, parseBytes, parseFlag, parseWhole,
 } from './options';
 import { AdminAddress, parseAdminAddress } from './admin/address';
-import { currentThreadId, native, startTracing } from './tracer';
+import { loadNative } from './native';
+import { currentThreadId, startTracing } from './tracer';
 import { warn } from './warn';
 
 function optionsFromEnv(env: NodeJS.ProcessEnv): TracerOptions {
@@ -91,7 +92,7 @@ function register(): void {
     process.on(signal, () => {
       count += 1;
       try {
-        native().mark(`${signal}-${count}`, true);
+        loadNative().mark(`${signal}-${count}`, true);
       } catch {
         // A marker is worth less than the app.
       }

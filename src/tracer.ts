@@ -2,7 +2,7 @@
 // preload and the in-process API. Failures become one warning, never an
 // exception in the app.
 import fs from 'node:fs';
-import { FILE_EXISTS, loadNative, NativeBinding } from './native';
+import { FILE_EXISTS, loadNative } from './native';
 import { TracerOptions, expandFilePattern, insertBeforeExtension } from './options';
 import { warn } from './warn';
 
@@ -29,10 +29,6 @@ function keepEarlierTrace(file: string): void {
   const aside = insertBeforeExtension(file, `.before-${stamp}`);
   fs.renameSync(file, aside);
   warn(`${file} was there from an earlier process with the same pid; kept as ${aside}`);
-}
-
-export function native(): NativeBinding {
-  return loadNative();
 }
 
 /**

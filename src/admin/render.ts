@@ -3,12 +3,12 @@
 // model and protobufjs with it.
 import { DEFAULT_REPORT_OPTIONS, Report, reportFromSnapshots } from '../analysis/report';
 import { Snapshot } from '../model/snapshot';
-import { JsonReport, toJsonReport } from '../views/json';
-import { formatTextReport } from '../views/text';
-import { formatSize } from '../views/units';
 import type { Query } from './query';
 
 export { Snapshot };
+export { toJsonReport as reportJson } from '../views/json';
+export { formatTextReport as reportText } from '../views/text';
+export { formatSize as sizeText } from '../views/units';
 
 /** `beforeLabel` names the older snapshot for people: "the baseline", "the previous /diff". */
 export function liveReport(now: Snapshot, before: Snapshot | null, q: Query, beforeLabel: string | null): Report {
@@ -20,16 +20,4 @@ export function liveReport(now: Snapshot, before: Snapshot | null, q: Query, bef
     at: { ...report.at, when: 'now', label: 'now' },
     compareTo: report.compareTo && { ...report.compareTo, when: beforeLabel ?? 'before', label: beforeLabel ?? 'before' },
   };
-}
-
-export function reportJson(r: Report): JsonReport {
-  return toJsonReport(r);
-}
-
-export function reportText(r: Report): string {
-  return formatTextReport(r);
-}
-
-export function sizeText(bytes: number): string {
-  return formatSize(bytes);
 }

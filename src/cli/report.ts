@@ -51,14 +51,14 @@ export type ReportInput = Partial<Omit<ReportOptions, 'groupBy' | 'top'>> & {
   separate?: boolean;
 };
 
-function checkGroupBy(value: string): KeyType {
+export function checkGroupBy(value: string): KeyType {
   if (!(KEY_TYPES as readonly string[]).includes(value)) {
     throw new UsageError(`--group-by must be one of ${KEY_TYPES.join(', ')}, not "${value}"`);
   }
   return value as KeyType;
 }
 
-function checkTop(value: string | number): number {
+export function checkTop(value: string | number): number {
   const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--top must be a whole number above 0, not "${value}"`);
   return n;

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULTS, OptionError, parseBytes, parseWhole } from '../options';
-import { printReport } from './report';
+import { EXIT_USAGE, say, UsageError } from './errors';
+import { checkGroupBy, checkTop, printReport } from './report';
 import { FoundTrace, findRunTraces } from './run-traces';
 
 export const RUN_HELP = `Usage: alloctrace run [options] -- <command...>
@@ -45,9 +46,6 @@ interface RunOptions {
 }
 
 const VALUE_OPTIONS = new Set(['-o', '--output', '--interval', '--depth', '--poll-ms', '--top', '--group-by']);
-const GROUP_KEYS = ['lineno', 'filename', 'function', 'traceback'];
-
-class UsageError extends Error {}
 
 function parseRunArgs(argv: string[]): RunOptions | 'help' {
   const opts: RunOptions = {
@@ -81,16 +79,8 @@ function parseRunArgs(argv: string[]): RunOptions | 'help' {
       case '--interval': opts.interval = parseBytes(value as string, '--interval'); break;
       case '--depth': opts.depth = parseWhole(value as string, 'depth', '--depth'); break;
       case '--poll-ms': opts.pollMs = parseWhole(value as string, 'pollMs', '--poll-ms'); break;
-      case '--top': {
-        const n = Number(value);
-        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--top must be a whole number above 0, not "${value}"`);
-        opts.top = n;
-        break;
-      }
-      case '--group-by':
-        if (!GROUP_KEYS.includes(value as string)) throw new UsageError(`--group-by must be one of ${GROUP_KEYS.join(', ')}`);
-        opts.groupBy = value as string;
-        break;
+      case '--top': opts.top = checkTop(value as string); break;
+      case '--group-by': opts.groupBy = checkGroupBy(value as string); break;
       default: throw new UsageError(`unknown option ${name} (see alloctrace run --help)`);
     }
     i++;
@@ -179,8 +169,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     opts = parseRunArgs(argv);
   } catch (err) {
     if (err instanceof UsageError || err instanceof OptionError) {
-      process.stderr.write(`alloctrace run: ${err.message}\n`);
-      return 2;
+      say(`run: ${err.message}`);
+      return EXIT_USAGE;
     }
     throw err;
   }
