@@ -264,9 +264,9 @@ uint32_t Tracer::ResolveStack(uint32_t node_id, const NodeIndex& index, std::str
   return stack;
 }
 
-void Tracer::PollAroundGc() {
+void Tracer::PollAroundGc(bool gc) {
   Poll();
-  if (!tracing_) return;
+  if (!gc || !tracing_) return;
   isolate_->LowMemoryNotification();
   Poll();
 }
@@ -301,11 +301,7 @@ void Tracer::Halt() {
 
 void Tracer::Stop(bool gc, const std::string& marker) {
   if (!tracing_) return;
-  if (gc) {
-    PollAroundGc();
-  } else {
-    Poll();
-  }
+  PollAroundGc(gc);
   if (!tracing_) return;
   std::string out;
   if (!marker.empty()) Encoder::Marker(Now(), marker, gc, &out);
@@ -321,11 +317,7 @@ void Tracer::Stop(bool gc, const std::string& marker) {
 
 void Tracer::Mark(const std::string& name, bool gc) {
   if (!tracing_) return;
-  if (gc) {
-    PollAroundGc();
-  } else {
-    Poll();
-  }
+  PollAroundGc(gc);
   std::string out;
   Encoder::Marker(Now(), name, gc, &out);
   Emit(std::move(out));
@@ -356,11 +348,7 @@ void Tracer::ClearTraces() {
 
 std::string Tracer::Snapshot(bool gc) {
   if (!tracing_) return "";
-  if (gc) {
-    PollAroundGc();
-  } else {
-    Poll();
-  }
+  PollAroundGc(gc);
   if (!tracing_) return "";
   std::string out(kMagic, sizeof(kMagic));
   Encoder::Header(options_.header, &out);

@@ -77,9 +77,9 @@ class Tracer {
   static size_t OnNearHeapLimit(void* data, size_t current_limit, size_t initial_limit);
   void RecordNearHeapLimit();
   void Poll();
-  // A forced full GC, with a poll on either side: the first sees frames
-  // whose scripts the GC may unload.
-  void PollAroundGc();
+  // A poll; with `gc`, then a forced full GC and another poll (the first
+  // poll sees frames whose scripts the GC may unload).
+  void PollAroundGc(bool gc);
   void ScheduleNext(uint64_t poll_cost_ns);
   uint32_t ResolveStack(uint32_t node_id, const NodeIndex& index, std::string* out);
   uint32_t ResolveFrame(const v8::AllocationProfile::Node* node, std::string* out);
