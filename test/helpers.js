@@ -50,9 +50,20 @@ function infoJson(file) {
   return JSON.parse(r.stdout);
 }
 
+/** Runs fixtures/sites.js (the addon used directly); returns the trace path, the heap truth per site, and the snapshot file. */
+function makeSitesTrace(dir, { interval = 32768, snapshot = false } = {}) {
+  const file = path.join(dir, `sites-${interval}.atrace`);
+  const snap = snapshot ? path.join(dir, `sites-${interval}.snapshot`) : '';
+  const r = spawnSync(process.execPath, ['--expose-gc', path.join(FIXTURES, 'sites.js'), file, String(interval)], {
+    encoding: 'utf8', env: { ...process.env, SITES_SNAPSHOT: snap }, cwd: dir,
+  });
+  if (r.status !== 0) throw new Error(`sites.js failed (${r.status}): ${r.stderr}`);
+  return { file, snapshotFile: snap, truth: JSON.parse(r.stdout) };
+}
+
 /** Lines of stderr that are our warnings. */
 function warnings(stderr) {
   return stderr.split('\n').filter((l) => l.startsWith('alloctrace:'));
 }
 
-module.exports = { ROOT, REGISTER, CLI, FIXTURES, tempDir, runTraced, runPlain, cli, reportJson, infoJson, warnings };
+module.exports = { ROOT, REGISTER, CLI, FIXTURES, tempDir, runTraced, runPlain, makeSitesTrace, cli, reportJson, infoJson, warnings };

@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Snapshot, Filter, Frame, Traceback, globToRegExp } = require('../dist/model');
 const { StreamBuilder } = require('./fixtures/synth');
-const { makeSitesTrace, tmpDir } = require('./fixtures/traces');
+const { makeSitesTrace, tempDir: tmpDir } = require('./helpers');
 
 const dir = tmpDir();
 const native = makeSitesTrace(dir, { snapshot: true });

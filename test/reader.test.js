@@ -7,7 +7,7 @@ const path = require('node:path');
 const { TraceReader, NotATraceError } = require('../dist/format/reader');
 const { loadTrace } = require('../dist/analysis/load');
 const { StreamBuilder } = require('./fixtures/synth');
-const { makeSitesTrace, cli, tmpDir } = require('./fixtures/traces');
+const { makeSitesTrace, cli, tempDir: tmpDir } = require('./helpers');
 
 const dir = tmpDir();
 const native = makeSitesTrace(dir, { snapshot: true });

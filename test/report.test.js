@@ -3,7 +3,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { makeSitesTrace, cli, tmpDir } = require('./fixtures/traces');
+const { makeSitesTrace, cli, tempDir: tmpDir } = require('./helpers');
 const { StreamBuilder } = require('./fixtures/synth');
 
 const dir = tmpDir();
