@@ -167,6 +167,13 @@ class Loader {
     if (t > this.durationNs) this.durationNs = t;
   }
 
+  /** A record's time made relative to the first header's start (and seen). */
+  absoluteTime(segment: Segment, ns: number): number {
+    const t = segment.offsetNs + ns;
+    this.seeTime(t);
+    return t;
+  }
+
   frameId(seg: SegmentIds, local: number): number {
     const id = seg.frames[local];
     if (id === undefined) {
@@ -179,9 +186,7 @@ class Loader {
   batch(b: BatchRecord): void {
     const { seg, segment } = this.ensureSegment();
     const index = this.batchTime.length;
-    const t = segment.offsetNs + b.timeNs;
-    this.batchTime.push(t);
-    this.seeTime(t);
+    this.batchTime.push(this.absoluteTime(segment, b.timeNs));
     segment.batches++;
 
     const ids = b.allocIds;
@@ -329,8 +334,7 @@ export function loadTrace(source: TraceSource, options: LoadOptions = {}): Loade
       case 'memory': {
         const { segment } = loader.ensureSegment();
         const m = record.memory;
-        const timeNs = segment.offsetNs + m.timeNs;
-        loader.seeTime(timeNs);
+        const timeNs = loader.absoluteTime(segment, m.timeNs);
         loader.memory.push({
           timeNs, rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers,
         });
@@ -339,8 +343,7 @@ export function loadTrace(source: TraceSource, options: LoadOptions = {}): Loade
       case 'marker': {
         const { segment } = loader.ensureSegment();
         const m = record.marker;
-        const timeNs = segment.offsetNs + m.timeNs;
-        loader.seeTime(timeNs);
+        const timeNs = loader.absoluteTime(segment, m.timeNs);
         const requestedNs = m.requestedNs > 0 ? segment.offsetNs + m.requestedNs : null;
         loader.markers.push({ name: m.name, timeNs, gcForced: m.gcForced, requestedNs, cut: loader.batchTime.length });
         break;
@@ -351,7 +354,7 @@ export function loadTrace(source: TraceSource, options: LoadOptions = {}): Loade
         segment.trailer = {
           timeNs: t.timeNs, allocs: t.allocs, frees: t.frees, batches: t.batches, droppedRecords: t.droppedRecords,
         };
-        loader.seeTime(segment.offsetNs + t.timeNs);
+        loader.absoluteTime(segment, t.timeNs);
         break;
       }
     }
