@@ -130,10 +130,15 @@ Napi::Value Timeline(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// V8's --no-turbo-inlining for precise mode, set here: loading node:v8 to
-// do it would cost the preload ~30 M instructions.
+// Precise mode: no inlining in any optimizing compiler the running V8 has
+// (TurboFan everywhere; Maglev, which is on by default from Node 24 and
+// inlines too; the flag exists, harmlessly, on 20 and 22). One flag per call:
+// V8 14 (Node 26) applies only the first flag of a string set from C++.
+// Set here because loading node:v8 to do it would cost the preload ~30 M
+// instructions.
 Napi::Value DisableInlining(const Napi::CallbackInfo& info) {
   v8::V8::SetFlagsFromString("--no-turbo-inlining");
+  v8::V8::SetFlagsFromString("--no-maglev-inlining");
   return info.Env().Undefined();
 }
 

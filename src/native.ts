@@ -41,7 +41,7 @@ export interface NativeBinding {
   /** The latest polls, oldest first: [timeMs, tracedBytes, rss, heapUsed, heapTotal, external]. */
   timeline(): Array<[number, number, number, number, number, number]>;
   isMainThread(): boolean;
-  /** Sets V8's --no-turbo-inlining (precise mode), for code compiled from now on. */
+  /** Turns inlining off in every optimizing compiler (precise mode), for code compiled from now on. */
   disableInlining(): void;
 }
 

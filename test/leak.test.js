@@ -2,7 +2,9 @@
 // A leak that grows with requests must top the comparison with start, while
 // larger transient allocations (garbage after each response) do not show.
 // In precise mode the leak is charged to the exact function that allocates
-// it, even though that function is hot enough for TurboFan to inline it.
+// it, even though that function is hot enough to be inlined. (Default mode's
+// charge to the caller is proven with a forced compile in inlining.test.js:
+// here it would depend on when the JIT gets to `handle`.)
 const test = require('node:test');
 const assert = require('node:assert');
 const path = require('node:path');
@@ -42,16 +44,4 @@ test('precise mode: the request-driven leak tops compare-to start, charged to re
   const userFrames = tb.stats[0].frames.filter((f) => f.file);
   assert.deepStrictEqual(userFrames.slice(0, 2).map((f) => f.function), ['recordAudit', 'handle'],
     'the traceback leads from the allocating function back to the request handler');
-});
-
-test('default mode: inlined recordAudit is (partly) charged to its caller, and the report says so', () => {
-  const file = traceLeak(false);
-  const report = reportJson(file, ['--compare-to', 'start', '--group-by', 'function', '--top', '10']);
-  const sizes = byFunction(report);
-  // Before TurboFan optimizes `handle`, recordAudit is charged; after, the
-  // inlined body is charged to `handle`. Together they are the leak.
-  const leak = (sizes.get('recordAudit') ?? 0) + (sizes.get('handle') ?? 0);
-  assert.ok(leak > 1_000_000, `leak total ${leak}`);
-  assert.ok((sizes.get('handle') ?? 0) > 0.1 * leak, 'some of the leak is charged to the caller that inlined it');
-  assert.ok(report.warnings.some((w) => /inlin/.test(w)), 'the report warns about inlining');
 });
