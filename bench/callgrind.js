@@ -5,7 +5,7 @@ const os = require('node:os');
 const path = require('node:path');
 const fs = require('node:fs');
 const {
-  OUT, REGISTER, SAMPLER, cleanEnv, run, runOk, pool, median, figure, writeJson, table, log, ensureOut,
+  OUT, REGISTER, SAMPLER, NODE, cleanEnv, run, runOk, pool, median, figure, writeJson, table, log, ensureOut,
 } = require('./lib');
 
 const WORK = path.join(__dirname, 'work-alloc.js');
@@ -25,11 +25,11 @@ function configs(pollScaledMs) {
     // The preload's JS modules without tracing: a bad option makes it warn and stop.
     'preload-modules-only': { args: ['--require', REGISTER], env: { ALLOCTRACE_INTERVAL: 'bogus' }, startupOnly: true },
     alloctrace: { args: ['--require', REGISTER], env: trace('default') },
-    // Precise mode turns TurboFan inlining off (--no-turbo-inlining), so its cost is
-    // mostly the slower JIT code and depends on the workload; no-inlining is that
-    // flag alone, without any profiler, to separate the two.
+    // Precise mode turns inlining off (TurboFan's and Maglev's), so its cost is
+    // mostly the slower JIT code and depends on the workload; no-inlining is those
+    // flags alone, without any profiler, to separate the two.
     'alloctrace-precise': { args: ['--require', REGISTER], env: { ...trace('precise'), ALLOCTRACE_PRECISE: '1' } },
-    'no-inlining': { args: ['--no-turbo-inlining'], env: {} },
+    'no-inlining': { args: ['--no-turbo-inlining', '--no-maglev-inlining'], env: {} },
     // Polls at the native pace: valgrind slows node ~50x, so the default 1 s
     // poll would fire ~50x more often per unit of work than it does natively.
     'alloctrace-poll-scaled': {
@@ -39,7 +39,7 @@ function configs(pollScaledMs) {
 }
 
 async function callgrind(config, n) {
-  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', 'node', ...NODE_FLAGS,
+  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', NODE, ...NODE_FLAGS,
     ...config.args, WORK, String(n)];
   const r = await runOk('valgrind', args, { env: cleanEnv(config.env), timeoutMs: 15 * 60 * 1000 });
   const m = /Collected\s*:\s*(\d+)/.exec(r.stderr);
@@ -49,7 +49,7 @@ async function callgrind(config, n) {
 
 async function nativeMs(n) {
   const times = [];
-  for (let i = 0; i < 3; i++) times.push((await runOk('node', [...NODE_FLAGS, WORK, String(n)])).ms);
+  for (let i = 0; i < 3; i++) times.push((await runOk(NODE, [...NODE_FLAGS, WORK, String(n)], { env: cleanEnv() })).ms);
   return median(times);
 }
 

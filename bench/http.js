@@ -10,7 +10,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
-const { OUT, REGISTER, cleanEnv, runOk, median, figure, writeJson, table, log, ensureOut } = require('./lib');
+const { OUT, REGISTER, NODE, cleanEnv, runOk, median, figure, writeJson, table, log, ensureOut } = require('./lib');
 
 const SERVER = path.join(__dirname, 'http-server.js');
 const LOAD = path.join(__dirname, 'http-load.js');
@@ -37,7 +37,7 @@ function startServer(name, config, heapProfDir) {
   args.push(SERVER);
   const traceFile = path.join(OUT, `http-${name}.atrace`);
   const env = cleanEnv(config.alloctrace ? { ALLOCTRACE_FILE: traceFile, ...(config.env || {}) } : {});
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(NODE, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('server did not start')); }, 15000);
@@ -109,7 +109,11 @@ async function runHttp({ quick }) {
   const rounds = Number(process.env.BENCH_HTTP_ROUNDS) || (quick ? 1 : 8);
   const durationMs = Number(process.env.BENCH_HTTP_MS) || (quick ? 1500 : 3000);
   const warmupMs = quick ? 500 : 1000;
-  const names = Object.keys(CONFIGS);
+  // BENCH_HTTP_CONFIGS=alloctrace,alloctrace-precise picks some (none and its A/A pair always run).
+  const picked = (process.env.BENCH_HTTP_CONFIGS || '').split(',').filter(Boolean);
+  const unknown = picked.filter((n) => !(n in CONFIGS));
+  if (unknown.length) throw new Error(`BENCH_HTTP_CONFIGS: unknown config ${unknown.join(', ')}`);
+  const names = picked.length ? ['none', 'none-again', ...picked.filter((n) => !n.startsWith('none'))] : Object.keys(CONFIGS);
   log(`[http] ${rounds} round(s) x ${names.length} configs, ${durationMs} ms each after ${warmupMs} ms warm-up, ` +
     `concurrency ${CONCURRENCY}`);
   const runs = Object.fromEntries(names.map((n) => [n, []]));

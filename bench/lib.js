@@ -6,22 +6,35 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
-const OUT = path.join(__dirname, 'out');
+// Another line's results (run.js --node) go to their own folder.
+const OUT = path.join(__dirname, 'out', process.env.BENCH_OUT_TAG || '');
 const REGISTER = path.join(ROOT, 'dist', 'register.js');
 const SAMPLER = path.join(__dirname, 'sampler-preload.js');
 const CLI = path.join(ROOT, 'bin', 'alloctrace.js');
+
+/**
+ * The node that runs the measured programs: `node bench/run.js --node PATH`
+ * (any supported line; run.js puts it in BENCH_NODE), else this one. The load
+ * generators and the CLI stay on this node.
+ */
+const NODE = process.env.BENCH_NODE || process.execPath;
 
 function ensureOut() {
   fs.mkdirSync(OUT, { recursive: true });
   return OUT;
 }
 
-/** Environment without any ALLOCTRACE_* or NODE_OPTIONS inherited from the caller. */
+/**
+ * Environment without any ALLOCTRACE_* or NODE_OPTIONS inherited from the
+ * caller. For another line's node the addon comes from prebuilds/ (build/
+ * holds this node's), as an installed package's would.
+ */
 function cleanEnv(extra = {}) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('ALLOCTRACE_') && !k.startsWith('BENCH_') && k !== 'NODE_OPTIONS') env[k] = v;
   }
+  if (NODE !== process.execPath) env.PREBUILDS_ONLY = '1';
   return Object.assign(env, extra);
 }
 
@@ -117,6 +130,6 @@ function log(...args) {
 }
 
 module.exports = {
-  ROOT, OUT, REGISTER, SAMPLER, CLI,
+  ROOT, OUT, REGISTER, SAMPLER, CLI, NODE,
   ensureOut, cleanEnv, run, runOk, pool, median, fmt, table, figure, writeJson, log,
 };

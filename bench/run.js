@@ -1,9 +1,29 @@
 'use strict';
-// `npm run bench` = node bench/run.js [callgrind|http|poll|size|report|resilience|all ...] [--quick]
+// `npm run bench` = node bench/run.js [callgrind|http|poll|size|report|resilience|all ...] [--quick] [--node PATH]
 // Runs the chosen parts (default: all), writes each part's JSON to bench/out/
 // and prints one summary table of the figures against their targets.
+// --node PATH measures programs run by another Node line's binary (its addon
+// from prebuilds/: `npm run prebuildify` first); results go to bench/out/node<major>/.
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+
+const nodeAt = process.argv.indexOf('--node');
+const otherNode = nodeAt > 0 ? path.resolve(process.argv[nodeAt + 1] || '') : undefined;
+if (otherNode !== undefined) {
+  // Read by ./lib when it loads.
+  process.env.BENCH_NODE = otherNode;
+  const [version, abi] = execFileSync(otherNode, ['-p', 'process.version + " " + process.versions.modules'],
+    { encoding: 'utf8' }).trim().split(' ');
+  const major = version.slice(1).split('.')[0];
+  process.env.BENCH_NODE_VERSION = version;
+  process.env.BENCH_OUT_TAG = `node${major}`;
+  const prebuild = path.join(__dirname, '..', 'prebuilds', `${process.platform}-${process.arch}`, `alloctrace.abi${abi}.node`);
+  if (!fs.existsSync(prebuild)) {
+    process.stderr.write(`no prebuild for ${otherNode} (abi${abi}): run \`npm run prebuildify\` first\n`);
+    process.exit(2);
+  }
+}
 const { REGISTER, ROOT, table, fmt, writeJson, log, ensureOut } = require('./lib');
 
 const PARTS = {
@@ -16,12 +36,12 @@ const PARTS = {
 };
 
 function usage() {
-  return 'usage: node bench/run.js [callgrind|http|poll|size|report|resilience|all ...] [--quick]';
+  return 'usage: node bench/run.js [callgrind|http|poll|size|report|resilience|all ...] [--quick] [--node PATH]';
 }
 
 async function main(argv) {
   const quick = argv.includes('--quick');
-  let names = argv.filter((a) => !a.startsWith('--'));
+  let names = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--node');
   if (argv.includes('--help') || argv.includes('-h')) { log(usage()); return 0; }
   if (names.length === 0 || names.includes('all')) names = Object.keys(PARTS);
   const unknown = names.filter((n) => !(n in PARTS));
@@ -34,7 +54,8 @@ async function main(argv) {
 
   const t0 = Date.now();
   const figures = [];
-  const summary = { quick, node: process.version, started: new Date(t0).toISOString(), parts: {} };
+  const measured = process.env.BENCH_NODE_VERSION || process.version;
+  const summary = { quick, node: measured, started: new Date(t0).toISOString(), parts: {} };
   let failed = 0;
   for (const name of names) {
     const p0 = Date.now();
@@ -56,7 +77,7 @@ async function main(argv) {
 
   const rows = figures.map((f) => [f.part, f.name, fmt(f.value, 4), f.unit, f.target,
     f.ok === null ? '' : f.ok ? 'ok' : 'MISS']);
-  process.stdout.write(`\nalloctrace bench${quick ? ' (quick: smoke figures only)' : ''}, node ${process.version}, ` +
+  process.stdout.write(`\nalloctrace bench${quick ? ' (quick: smoke figures only)' : ''}, node ${measured}, ` +
     `${summary.seconds.toFixed(0)} s\n`);
   process.stdout.write(`${table(['part', 'figure', 'value', 'unit', 'target', ''], rows, 'llrlll')}\n`);
   process.stdout.write(`JSON: ${path.relative(process.cwd(), file)} and bench/out/<part>${quick ? '-quick' : ''}.json\n`);
