@@ -125,7 +125,7 @@ async function runCallgrind({ quick }) {
       c.work === null ? '-' : (c.work / w('none')).toFixed(4)])));
   log(`repeatability: none I(1) ${(out.repeatability.noneI1 * 100).toFixed(4)} %` +
     (out.repeatability.alloctraceIN === null ? '' : `, alloctrace I(${n}) ${(out.repeatability.alloctraceIN * 100).toFixed(4)} %`));
-  log(`precise mode turns TurboFan inlining off, so its cost depends on the workload (how much of the hot code V8 ` +
+  log(`precise mode turns inlining off, so its cost depends on the workload (how much of the hot code V8 ` +
     `would inline), not only on tracing: on work-alloc.js no-inlining alone is ${r0.noInliningOverNone.toFixed(4)} x none ` +
     `and alloctrace-precise ${r0.preciseOverNoInlining.toFixed(4)} x no-inlining.`);
 
