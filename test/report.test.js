@@ -192,8 +192,8 @@ test('help and usage errors', () => {
     assert.match(r.stderr, /^alloctrace: /);
   }
   const missing = cli(['report', path.join(dir, 'missing.atrace')]);
-  assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /^alloctrace: ENOENT/);
+  assert.equal(missing.status, 2, 'a missing input is bad input');
+  assert.match(missing.stderr, /^alloctrace: cannot read .*missing\.atrace: no such file \(ENOENT\)\n$/);
 });
 
 test('printReport() prints the top of a report for run', () => {
