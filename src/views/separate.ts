@@ -17,7 +17,7 @@ export function describeOrigin(o: TraceOrigin): string {
   return `pid ${o.pid}, ${o.threadId === 0 ? 'main thread' : `worker thread ${o.threadId}`}`;
 }
 
-function commandLine(argv: readonly string[]): string {
+export function commandLine(argv: readonly string[]): string {
   // argv[0] is the node binary's absolute path: its name says enough.
   return argv.map((a, i) => (i === 0 ? path.basename(a) : a)).join(' ');
 }
