@@ -1,6 +1,7 @@
 // How the CLI reports failures: one line on stderr, and an exit code.
 import { WhenError } from '../analysis/when';
-import { InputError, NotATraceError } from '../format/reader';
+import { InputError } from '../format/input';
+import { NotATraceError } from '../format/reader';
 
 /** Bad command line: exit 2. */
 export class UsageError extends Error {

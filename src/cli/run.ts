@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULTS, OptionError, parseBytes, parseWhole } from '../options';
+import { formatSize } from '../views/units';
 import { EXIT_USAGE, say, UsageError } from './errors';
 import { checkGroupBy, checkTop, reportOptions } from './report';
 import { formatBusiestReports, RunSummary, RunTrace, summarizeRun } from './run-summary';
 import { findRunTraces } from './run-traces';
-import { formatSize } from '../views/units';
 
 export const RUN_HELP = `Usage: alloctrace run [options] -- <command...>
 

@@ -3,6 +3,7 @@
 // pipe, FIFO or standard input (`-`; read once, front to back), or from a
 // Buffer made in-process (Tracer.snapshot()).
 import * as fs from 'node:fs';
+import { InputError, openInput, readSequential, SequentialInput, STDIN } from './input';
 import { decodeRecord, FORMAT_VERSION, MAGIC, MAGIC_LENGTH, TraceRecord } from './proto';
 
 /** The input is not an alloctrace trace at all (empty, wrong magic, unknown version). */
@@ -12,17 +13,6 @@ export class NotATraceError extends Error {
     this.name = 'NotATraceError';
   }
 }
-
-/** The input cannot be read at all: missing, a directory, no permission. */
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
-
-/** The file name that means standard input. */
-export const STDIN = '-';
 
 export interface RecordAt {
   /** Byte offset of the record's length prefix in the stream. */
@@ -43,47 +33,6 @@ export interface ReadProblem { offset: number; message: string }
 function describe(source: TraceSource): string {
   if (source === STDIN) return 'stdin';
   return typeof source === 'string' ? source : 'buffer';
-}
-
-const OPEN_FAILURES: Record<string, string> = {
-  ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied',
-  ENOTDIR: 'a part of the path is not a directory', ELOOP: 'too many symbolic links', ENXIO: 'no reader or writer at the other end',
-};
-
-function openInput(source: string, name: string): number {
-  if (source === STDIN) return 0;
-  try {
-    return fs.openSync(source, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? '';
-    const why = OPEN_FAILURES[code];
-    throw new InputError(why ? `cannot read ${name}: ${why} (${code})` : `cannot read ${name}: ${(err as Error).message}`);
-  }
-}
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-/** Reads what a pipe has (up to `length`); 0 at its end. */
-function readSequential(fd: number, buf: Uint8Array, offset: number, length: number): number {
-  for (;;) {
-    try {
-      return fs.readSync(fd, buf, offset, length, null);
-    } catch (err) {
-      // A non-blocking standard input with nothing in it yet: wait for the writer.
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      Atomics.wait(pause, 0, 0, 10);
-    }
-  }
-}
-
-/** An input that is not a regular file: read once, front to back, never by offset. */
-interface SequentialInput {
-  fd: number;
-  /** Close it when done (not standard input). */
-  own: boolean;
-  /** Bytes read so far. */
-  read: number;
-  consumed: boolean;
 }
 
 function checkMagic(head: Uint8Array, length: number, name: string): void {
