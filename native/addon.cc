@@ -3,8 +3,11 @@
 // to warn, and nothing thrown here can reach the traced app.
 #include <napi.h>
 #include <node_api.h>
+#include <node_version.h>
 #include <uv.h>
 #include <v8.h>
+
+#include <string>
 
 #include "tracer.h"
 
@@ -159,7 +162,25 @@ void OnCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
   }, handle);
 }
 
+// A build for another Node.js ABI (a local build left from an earlier Node.js)
+// loads, since N-API registration does not check, but the V8 C++ API it uses
+// differs: the first call could crash the app. Checked with N-API calls only.
+std::string AbiMismatch(Napi::Env env) {
+  Napi::Value process = env.Global().Get("process");
+  Napi::Value versions = process.IsObject() ? process.As<Napi::Object>().Get("versions") : env.Undefined();
+  Napi::Value modules = versions.IsObject() ? versions.As<Napi::Object>().Get("modules") : env.Undefined();
+  std::string running = modules.IsString() ? modules.As<Napi::String>().Utf8Value() : "unknown";
+  std::string built = std::to_string(NODE_MODULE_VERSION);
+  if (running == built) return "";
+  return "it was built for another Node.js (NODE_MODULE_VERSION " + built + ", this one is " + running + ")";
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  std::string mismatch = AbiMismatch(env);
+  if (!mismatch.empty()) {
+    exports.Set("abiMismatch", Napi::String::New(env, mismatch));
+    return exports;
+  }
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
   Tracer* tracer = new Tracer(v8::Isolate::GetCurrent(), loop);

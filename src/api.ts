@@ -1,9 +1,12 @@
 // The in-process API, tracemalloc's in TypeScript's idiom. Snapshots come from
 // the same encoder output and the same reader as trace files. The model (and
-// protobufjs with it) loads on first use, so start() stays cheap.
+// protobufjs with it) loads on first use, so start() stays cheap. Without the
+// native addon (no prebuild, no compiler, another Node.js ABI) every function
+// but takeSnapshot() still works as "not tracing": nothing throws into the app.
 import type * as Model from './model';
-import { DEFAULTS, OptionError, TracerOptions, checkNumber } from './options';
-import { loadNative } from './native';
+import { DEFAULTS, OptionError, TracerOptions, checkNumber, parseArgvMode } from './options';
+import { Availability, NativeBinding, loadNative, nativeAvailability } from './native';
+import type { ArgvMode } from './redact';
 import { startTracing } from './tracer';
 import { warn } from './warn';
 
@@ -20,6 +23,8 @@ export interface StartOptions {
   precise?: boolean;
   /** A full GC before the exit snapshot (default true; slow on very large heaps). */
   exitGc?: boolean;
+  /** The command line in the trace's Header: 'redacted' (default: secrets left out), 'full' or 'none'. */
+  argv?: ArgvMode;
 }
 
 export interface TracedMemory {
@@ -27,6 +32,27 @@ export interface TracedMemory {
   current: number;
   /** The largest `current` seen at a poll since start or resetPeak(). */
   peak: number;
+}
+
+export type { Availability };
+
+/** The addon when it loads; undefined (never an exception) when it cannot. */
+function native(): NativeBinding | undefined {
+  try {
+    return loadNative();
+  } catch {
+    return undefined;
+  }
+}
+
+let warnedUnavailable = false;
+
+/**
+ * Whether tracing can work in this process: `{ available: true }`, or
+ * `{ available: false, reason }` with why the native addon did not load.
+ */
+export function isAvailable(): Availability {
+  return nativeAvailability();
 }
 
 export function model(): typeof Model {
@@ -39,7 +65,7 @@ export function model(): typeof Model {
  * Returns false (after one warning on stderr) when tracing could not start.
  */
 export function start(options: StartOptions | number = {}): boolean {
-  const o: StartOptions = typeof options === 'number' ? { depth: options } : options;
+  const o: StartOptions = typeof options === 'number' ? { depth: options } : options ?? {};
   let resolved: TracerOptions;
   try {
     resolved = {
@@ -49,10 +75,17 @@ export function start(options: StartOptions | number = {}): boolean {
       pollMs: checkNumber('pollMs', o.pollMs ?? DEFAULTS.pollMs, 'pollMs'),
       precise: o.precise ?? false,
       exitGc: o.exitGc ?? true,
+      argv: o.argv === undefined ? undefined : parseArgvMode(String(o.argv), 'argv'),
     };
   } catch (err) {
-    if (!(err instanceof OptionError)) throw err;
-    warn(`${err.message}; tracing is off, the app goes on`);
+    warn(`${err instanceof OptionError ? err.message : String(err)}; tracing is off, the app goes on`);
+    return false;
+  }
+  const availability = nativeAvailability();
+  if (!availability.available) {
+    // Said once: the reason cannot change while the process runs.
+    if (!warnedUnavailable) warn(`${availability.reason}; tracing is off, the app goes on`);
+    warnedUnavailable = true;
     return false;
   }
   if (loadNative().isTracing()) return true;
@@ -61,11 +94,11 @@ export function start(options: StartOptions | number = {}): boolean {
 
 /** Stops tracing, finishing the trace file with a Trailer, and forgets the traces. */
 export function stop(): void {
-  loadNative().stop(false, 'stop');
+  native()?.stop(false, 'stop');
 }
 
 export function isTracing(): boolean {
-  return loadNative().isTracing();
+  return native()?.isTracing() ?? false;
 }
 
 /**
@@ -75,9 +108,10 @@ export function isTracing(): boolean {
 export function takeSnapshot(options: { gc?: boolean } = {}): Model.Snapshot {
   // The model loads first, so that loading it is not part of this or the next snapshot.
   const { Snapshot } = model();
-  const bytes = loadNative().snapshot(options.gc ?? true);
+  const bytes = native()?.snapshot(options?.gc ?? true);
   if (bytes === undefined) {
-    throw new Error('alloctrace must be tracing to take a snapshot: call start() first');
+    // The one function that throws: there is no snapshot to return (tracemalloc raises too).
+    throw new Error('alloctrace must be tracing to take a snapshot: call start() first (and check that it returned true)');
   }
   // Leaves out alloctrace's own memory (see model/own-code.ts), as tracemalloc does.
   return Snapshot.fromBytes(bytes);
@@ -85,26 +119,27 @@ export function takeSnapshot(options: { gc?: boolean } = {}): Model.Snapshot {
 
 /** Estimated live bytes now (after a poll) and their peak. */
 export function getTracedMemory(): TracedMemory {
-  const [current, peak] = loadNative().memory();
+  const [current, peak] = native()?.memory() ?? [0, 0];
   return { current, peak };
 }
 
 export function resetPeak(): void {
-  loadNative().resetPeak();
+  native()?.resetPeak();
 }
 
 /** Forgets every trace so far: later snapshots and the file hold only newer allocations. */
 export function clearTraces(): void {
-  loadNative().clearTraces();
+  native()?.clearTraces();
 }
 
 /** Frames kept per sample; 0 when not tracing. */
 export function getTracebackLimit(): number {
-  return loadNative().isTracing() ? loadNative().tracebackLimit() : 0;
+  const n = native();
+  return n !== undefined && n.isTracing() ? n.tracebackLimit() : 0;
 }
 
 /** Writes a named marker after a full GC (or without one, `{ gc: false }`): `report --at NAME`. */
 export function mark(name: string, options: { gc?: boolean } = {}): void {
-  loadNative().mark(String(name), options.gc ?? true);
+  native()?.mark(String(name), options?.gc ?? true);
 }
 

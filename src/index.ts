@@ -5,9 +5,10 @@ import type * as Model from './model';
 import { model } from './api';
 
 export {
-  start, stop, isTracing, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark,
+  start, stop, isTracing, isAvailable, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark,
 } from './api';
-export type { StartOptions, TracedMemory } from './api';
+export type { StartOptions, TracedMemory, Availability } from './api';
+export type { ArgvMode } from './redact';
 export { adminHandler, koaAdmin, fastifyAdmin } from './admin/frameworks';
 export type { AdminOptions, AdminHandler } from './admin/handler';
 export type { KeyType, FilterOptions, StatisticsOptions, Totals } from './model';

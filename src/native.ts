@@ -25,6 +25,8 @@ export interface NativeStartOptions {
 export const FILE_EXISTS = 'EEXIST';
 
 export interface NativeBinding {
+  /** Set, and nothing else, when the addon was built for another Node.js ABI. */
+  abiMismatch?: string;
   /** Returns why tracing could not start, or undefined when it did. */
   start(options: NativeStartOptions): string | undefined;
   /** Polls (around a full GC when `gc`), writes `marker` if given, then the Trailer. */
@@ -45,13 +47,45 @@ export interface NativeBinding {
   disableInlining(): void;
 }
 
-let binding: NativeBinding | undefined;
+/** Whether the addon loaded in this process, and if not, why (one line). */
+export type Availability = { available: true } | { available: false; reason: string };
 
+let binding: NativeBinding | undefined;
+let failure: string | undefined;
+
+/** Loads the addon once; throws (the same one-line reason every time) when it cannot be loaded. */
 export function loadNative(): NativeBinding {
-  if (binding === undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-    binding = load(path.join(__dirname, '..'));
+  if (binding !== undefined) return binding;
+  if (failure === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+      const loaded = load(path.join(__dirname, '..'));
+      if (loaded.abiMismatch !== undefined) throw new Error(loaded.abiMismatch);
+      binding = loaded;
+      return binding;
+    } catch (err) {
+      failure = unavailableReason(err);
+    }
   }
-  return binding;
+  throw new Error(failure);
+}
+
+/** Loads the addon if it was not; never throws. */
+export function nativeAvailability(): Availability {
+  try {
+    loadNative();
+    return { available: true };
+  } catch {
+    return { available: false, reason: failure ?? 'the native addon could not be loaded' };
+  }
+}
+
+/** node-gyp-build's and dlopen's messages span lines: one line, with what to do. */
+function unavailableReason(err: unknown): string {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  const hint = /No native build was found/.test(message)
+    ? ' (no prebuild for this Node.js and no local build: install a C++ toolchain and reinstall alloctrace)'
+    : /NODE_MODULE_VERSION/.test(message) ? ' (rebuild it with `npm rebuild alloctrace`)' : '';
+  return `cannot load alloctrace's native addon: ${message}${hint}`;
 }

@@ -1,6 +1,7 @@
 // Tracer options: defaults, validation and the file name pattern, shared by
 // the preload (environment variables) and the in-process API.
 import path from 'node:path';
+import { ARGV_MODES, ArgvMode } from './redact';
 
 export interface TracerOptions {
   /** Trace file; %p pid, %t thread id, %h host, %d start time. Omit for in-memory only. */
@@ -20,6 +21,8 @@ export interface TracerOptions {
    * write FILE.<pid>.atrace instead of overwriting it.
    */
   claim?: boolean;
+  /** How much of the command line the Header records (default: secrets redacted). */
+  argv?: ArgvMode;
 }
 
 export const DEFAULTS: Readonly<TracerOptions> = {
@@ -65,6 +68,12 @@ export function parseFlag(text: string, label: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(t)) return true;
   if (['0', 'false', 'no', 'off', ''].includes(t)) return false;
   throw new OptionError(`${label} must be 1 or 0, not "${text}"`);
+}
+
+export function parseArgvMode(text: string, label: string): ArgvMode {
+  const t = text.trim().toLowerCase();
+  if ((ARGV_MODES as readonly string[]).includes(t)) return t as ArgvMode;
+  throw new OptionError(`${label} must be one of ${ARGV_MODES.join(', ')}, not "${text}"`);
 }
 
 function timestamp(d: Date): string {

@@ -2,10 +2,11 @@
 // ALLOCTRACE_* variables, starts tracing, and otherwise stays out of the way:
 // nothing here may throw into the app or keep it alive.
 import {
-  DEFAULTS, OptionError, TracerOptions, insertBeforeExtension, parseBytes, parseFlag, parseWhole,
+  DEFAULTS, OptionError, TracerOptions, insertBeforeExtension, parseArgvMode, parseBytes, parseFlag, parseWhole,
 } from './options';
 import { AdminAddress, parseAdminAddress } from './admin/address';
 import { loadNative } from './native';
+import { checkListenableSignal } from './signals';
 import { currentThreadId, startTracing } from './tracer';
 import { warn } from './warn';
 
@@ -20,6 +21,7 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): TracerOptions {
   const pollMs = read('ALLOCTRACE_POLL_MS');
   const precise = read('ALLOCTRACE_PRECISE');
   const exitGc = read('ALLOCTRACE_EXIT_GC');
+  const argv = read('ALLOCTRACE_ARGV');
   return {
     file,
     interval: interval === undefined ? DEFAULTS.interval : parseBytes(interval, 'ALLOCTRACE_INTERVAL'),
@@ -29,20 +31,20 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): TracerOptions {
     exitGc: exitGc === undefined ? true : parseFlag(exitGc, 'ALLOCTRACE_EXIT_GC'),
     // Set by `alloctrace run`, which removed the file first: the first process claims it.
     claim: read('ALLOCTRACE_CLAIM') === '1',
+    argv: argv === undefined ? undefined : parseArgvMode(argv, 'ALLOCTRACE_ARGV'),
   };
 }
 
+/** The marker signal, or undefined; a signal that is not ours to take is one warning, and tracing goes on. */
 function signalFromEnv(env: NodeJS.ProcessEnv): NodeJS.Signals | undefined {
-  const name = env.ALLOCTRACE_SIGNAL;
-  if (name === undefined || name === '') return undefined;
-  const upper = name.toUpperCase();
-  const full = (upper.startsWith('SIG') ? upper : `SIG${upper}`) as NodeJS.Signals;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { signals } = (require('node:os') as typeof import('node:os')).constants;
-  if (!(full in signals) || full === 'SIGKILL' || full === 'SIGSTOP') {
-    throw new OptionError(`ALLOCTRACE_SIGNAL must name a signal such as SIGUSR2, not "${name}"`);
+  const value = env.ALLOCTRACE_SIGNAL;
+  if (value === undefined || value === '') return undefined;
+  const choice = checkListenableSignal(value, 'ALLOCTRACE_SIGNAL');
+  if ('refused' in choice) {
+    warn(choice.refused);
+    return undefined;
   }
-  return full;
+  return choice.signal;
 }
 
 interface AdminSettings {

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { FILE_EXISTS, loadNative } from './native';
 import { TracerOptions, expandFilePattern, insertBeforeExtension } from './options';
+import { headerArgv } from './redact';
 import { warn } from './warn';
 
 let exitHookInstalled = false;
@@ -70,7 +71,7 @@ export function startTracing(options: TracerOptions): string | undefined {
       pid: process.pid,
       threadId,
       hostname: '', // the addon asks libuv: node:os would cost the preload more
-      argv: process.argv,
+      argv: headerArgv(process.argv, options.argv ?? 'redacted'),
       cwd: process.cwd(),
       tracerDir: __dirname,
       nodeVersion: process.version,

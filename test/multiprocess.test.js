@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { FIXTURES, tempDir, runTraced, cli, reportJson, infoJson } = require('./helpers');
+const { loadTrace } = require('../dist/analysis/load');
 
 /** `ROLE <role> <pid> [threadId]` lines printed by the fixtures. */
 function roles(stdout) {
@@ -33,6 +34,31 @@ function suggested(stdout, label) {
   return line.slice(label.length).trim().split(/\s+/).slice(2); // drop `alloctrace report`
 }
 
+/** The trace file whose report run printed (its `=== FILE: ...` heading). */
+function reportedFile(stdout) {
+  const m = /^=== (\S+): pid \d+/m.exec(stdout);
+  assert.ok(m, stdout);
+  return m[1];
+}
+
+/** Of these files, the one whose process allocated the most: the estimated bytes of all its samples. */
+function busiest(files) {
+  const allocated = (f) => {
+    const t = loadTrace(f);
+    let sum = 0;
+    for (let i = 0; i < t.allocCount; i++) sum += t.allocSize[i] * t.allocObjects[i];
+    return sum;
+  };
+  return files.map((f) => [f, allocated(f)]).sort((a, b) => b[1] - a[1])[0][0];
+}
+
+/** The #1 function of the last report run printed (the end). */
+function printedTop(stdout) {
+  const tops = [...stdout.matchAll(/^#1: .* \((\w+)\): /gm)];
+  assert.ok(tops.length > 0, stdout);
+  return tops[tops.length - 1][1];
+}
+
 /** The function keying a group-by-function entry; null for "(no JavaScript frames)". */
 const fnOf = (stat) => (stat.frames.length > 0 ? stat.frames[0].function : null);
 const topFunction = (report) => fnOf(report.stats[0]);
@@ -55,8 +81,11 @@ test('run follows child processes and cluster workers: one file each, each funct
   assert.equal(infoJson(path.join(dir, 't.atrace')).header.pid, primary.pid);
   for (const c of children) assert.equal(infoJson(path.join(dir, `t.${c.pid}.atrace`)).header.pid, c.pid);
 
-  // run reports the main file, then lists the others and how to see them all.
-  assert.match(r.stdout, /#1: \S+spawns-children\.js:\d+:\d+ \(retainInPrimary\)/);
+  // run reports the process that allocated the most, then lists the others and how to see them all.
+  const reported = reportedFile(r.stdout);
+  assert.equal(reported, busiest(expected.map((f) => path.join(dir, f))));
+  const reportedRole = who.find((w) => w.pid === infoJson(reported).header.pid).role;
+  assert.equal(printedTop(r.stdout), FN[reportedRole], 'the printed report is that process\'s');
   for (const c of children) assert.ok(r.stdout.includes(path.join(dir, `t.${c.pid}.atrace`)), `lists ${c.role}'s file`);
   const separateWords = suggested(r.stdout, 'One report per file:');
   assert.equal(separateWords.pop(), '--separate');
@@ -106,8 +135,11 @@ test('worker_threads: one file per thread, distinct thread ids, --separate keeps
   assert.deepEqual(headers.map((h) => h.threadId).sort(), [...byThread.keys()].sort());
   assert.equal(new Set(headers.map((h) => h.threadId)).size, 3, 'distinct thread ids');
   assert.ok(headers.every((h) => h.pid === pid));
-  // run found the Workers' files too, and suggests them.
-  assert.ok(r.stdout.includes(`Trace: ${path.join(dir, 'w.atrace')}`), r.stdout);
+  // run found the Workers' files too, reports the busiest thread (a Worker: each retains 4x the main thread), and suggests them all.
+  const reported = reportedFile(r.stdout);
+  assert.equal(reported, busiest(expected.map((f) => path.join(dir, f))));
+  assert.match(reported, /\.t\d+\.atrace$/);
+  for (const f of expected) assert.match(r.stdout, new RegExp(`^(Trace: |  )${path.join(dir, f).replace(/\./g, '\\.')} \\(`, 'm'));
   assert.deepEqual(suggested(r.stdout, 'All merged:').sort(), expected);
 
   const files = expected.map((f) => path.join(dir, f));
@@ -171,8 +203,9 @@ test('%p and %t in run -o and ALLOCTRACE_FILE give every process and thread its 
     if (h.threadId === 0 && h.argv.includes('with-child')) parent = w.pid;
   }
   assert.ok(parent !== null);
-  // The command's own process is the main trace; the five others are listed.
-  assert.ok(r.stdout.includes(`Trace: ${path.join(dir, `app-${parent}-0.atrace`)}`), r.stdout);
+  // The busiest of the six is reported; the five others are listed.
+  assert.equal(reportedFile(r.stdout), busiest(expected.map((f) => path.join(dir, f))));
+  assert.equal(r.stdout.match(/^ {2}\S+\.atrace \(\d+ bytes, /gm).length, 5);
   assert.deepEqual(suggested(r.stdout, 'All merged:').sort(), expected);
 
   const dir2 = tempDir();
@@ -183,7 +216,7 @@ test('%p and %t in run -o and ALLOCTRACE_FILE give every process and thread its 
   assert.equal(traces(dir2).length, 3);
 });
 
-test('run: when the command itself writes no trace, the traces of its processes are merged', () => {
+test('run: when the command itself writes no trace, the busiest of its processes is reported', () => {
   const dir = tempDir();
   const fixture = path.join(FIXTURES, 'two-threads.js');
   // sh is not Node.js: its two node children each write their own files.
@@ -191,8 +224,8 @@ test('run: when the command itself writes no trace, the traces of its processes 
   const r = cli(['run', '--interval', '16k', '--group-by', 'function', '-o', 'x-%p.atrace', '--', 'sh', '-c', script], { cwd: dir });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(traces(dir).length, 6);
-  assert.match(r.stdout, /6 traces merged/);
-  assert.match(r.stderr, /wrote no trace; merging/);
+  assert.equal(reportedFile(r.stdout), busiest(traces(dir).map((f) => path.join(dir, f))));
+  assert.match(r.stdout, /the process that allocated the most of the 6 traced/);
   assert.deepEqual(suggested(r.stdout, 'All merged:').sort(), traces(dir));
   // The exit code is the command's.
   const failing = cli(['run', '-o', 'y.atrace', '--', process.execPath, '-e', 'process.exitCode = 3'], { cwd: dir });
@@ -212,4 +245,32 @@ test('run: processes started side by side never write over each other: the first
   const pids = files.map((f) => infoJson(path.join(dir, f)).header.pid);
   assert.notEqual(pids[0], pids[1]);
   for (const f of files) assert.equal(infoJson(path.join(dir, f)).trailer, true, `${f} is whole`);
+});
+
+test('run -- npm start: the app npm started is reported (not npm), at its peak and at its end', () => {
+  const dir = tempDir();
+  for (const f of ['package.json', 'app.js']) fs.copyFileSync(path.join(FIXTURES, 'npm-start', f), path.join(dir, f));
+  const r = cli(['run', '--interval', '64k', '--group-by', 'function', '--top', '3', '-o', 't.atrace', '--', 'npm', 'start'], {
+    cwd: dir, env: { ...process.env, ALLOCTRACE_TEST_ROOT: path.join(__dirname, '..'), npm_config_update_notifier: 'false' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const app = roles(r.stdout).find((w) => w.role === 'app');
+  assert.ok(app, r.stdout);
+  // npm's own node took the -o name; the app, its grandchild (npm -> sh -> node), wrote its own.
+  const files = traces(dir);
+  assert.ok(files.includes('t.atrace') && files.includes(`t.${app.pid}.atrace`), files.join(' '));
+  assert.match(infoJson(path.join(dir, 't.atrace')).header.argv.join(' '), /npm.* start$/);
+
+  const reported = reportedFile(r.stdout);
+  assert.equal(reported, path.join(dir, `t.${app.pid}.atrace`), 'the app is reported, not npm');
+  assert.equal(reported, busiest(files.map((f) => path.join(dir, f))));
+  // Its peak (the index) and then its end (the summary): two reports, in that order.
+  const headings = r.stdout.match(/^Top 3 functions, live at \w+/gm);
+  assert.deepEqual(headings, ['Top 3 functions, live at peak', 'Top 3 functions, live at end']);
+  const [atPeak, atEnd] = r.stdout.split(/^Top 3 functions, live at end/m);
+  assert.match(atPeak, /^#1: .*app\.js:\d+:\d+ \(buildIndex\): /m);
+  assert.match(atEnd, /^#1: .*app\.js:\d+:\d+ \(keepSummary\): /m);
+  assert.doesNotMatch(atEnd, /buildIndex/, 'the index was let go before the end');
+  // npm's trace is listed with its command.
+  assert.match(r.stdout, /^ {2}\S+\/t\.atrace \(\d+ bytes, [\d.]+ [KM]iB allocated; pid \d+, main thread: node \S*npm\S* start\)$/m);
 });

@@ -39,7 +39,7 @@ for (const [name, value, message] of [
   ['ALLOCTRACE_DEPTH', '-3', /ALLOCTRACE_DEPTH must be a whole number/],
   ['ALLOCTRACE_POLL_MS', '1', /ALLOCTRACE_POLL_MS must be a whole number from 10/],
   ['ALLOCTRACE_PRECISE', 'maybe', /ALLOCTRACE_PRECISE must be 1 or 0/],
-  ['ALLOCTRACE_SIGNAL', 'SIGNOPE', /ALLOCTRACE_SIGNAL must name a signal/],
+  ['ALLOCTRACE_ARGV', 'some', /ALLOCTRACE_ARGV must be one of full, redacted, none/],
 ]) {
   test(`a bad ${name}=${value} warns once and the app runs untraced`, () => {
     const dir = tempDir();

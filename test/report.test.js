@@ -18,7 +18,8 @@ function json(args) {
 
 test('report --json has the documented shape', () => {
   const r = json(['report', native.file, '--json', '--top', '2']);
-  assert.deepEqual(Object.keys(r).sort(), ['at', 'compareTo', 'file', 'groupBy', 'other', 'stats', 'total', 'warnings']);
+  assert.deepEqual(Object.keys(r).sort(), ['at', 'compareTo', 'file', 'groupBy', 'other', 'schema', 'stats', 'total', 'warnings']);
+  assert.equal(r.schema, 1);
   assert.equal(r.file, native.file);
   assert.equal(r.at.when, 'end');
   assert.equal(typeof r.at.timeNs, 'number');
@@ -164,7 +165,8 @@ test('several files are merged into one report', () => {
 test('info --json has the documented shape', () => {
   const i = json(['info', native.file, '--json']);
   assert.deepEqual(Object.keys(i).sort(),
-    ['allocs', 'bytes', 'durationNs', 'file', 'frees', 'header', 'markers', 'trailer', 'truncatedAt']);
+    ['allocs', 'bytes', 'durationNs', 'file', 'frees', 'header', 'markers', 'schema', 'trailer', 'truncatedAt']);
+  assert.equal(i.schema, 1);
   assert.equal(i.trailer, true);
   assert.equal(i.truncatedAt, null);
   assert.equal(i.header.sampleInterval, 32768);
@@ -192,8 +194,8 @@ test('help and usage errors', () => {
     assert.match(r.stderr, /^alloctrace: /);
   }
   const missing = cli(['report', path.join(dir, 'missing.atrace')]);
-  assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /^alloctrace: ENOENT/);
+  assert.equal(missing.status, 2, 'a missing input is bad input');
+  assert.match(missing.stderr, /^alloctrace: cannot read .*missing\.atrace: no such file \(ENOENT\)\n$/);
 });
 
 test('printReport() prints the top of a report for run', () => {

@@ -1,5 +1,6 @@
 // How the CLI reports failures: one line on stderr, and an exit code.
 import { WhenError } from '../analysis/when';
+import { InputError } from '../format/input';
 import { NotATraceError } from '../format/reader';
 
 /** Bad command line: exit 2. */
@@ -17,9 +18,10 @@ export const EXIT_USAGE = 2;
 export const EXIT_CODES_HELP = `Exit codes:
   0  done (also when a trace was cut short: what could be read is shown and a
      warning says where it stops)
-  1  failure (e.g. a file cannot be read)
-  2  usage error (unknown command or option, bad value, unknown marker) or a
-     file that is not an alloctrace trace`;
+  1  failure (e.g. a read error midway, or some of several --separate files)
+  2  usage error (unknown command or option, bad value, unknown marker) or bad
+     input: a FILE that is missing, unreadable or a directory, or that holds
+     no alloctrace trace (not one decodable record)`;
 
 export function say(message: string): void {
   process.stderr.write(`alloctrace: ${message}\n`);
@@ -35,7 +37,8 @@ export function errorMessage(err: unknown): string {
 
 /** The exit code an error stands for (see EXIT_CODES_HELP). */
 export function exitCodeOf(err: unknown): number {
-  return err instanceof UsageError || err instanceof NotATraceError || err instanceof WhenError ? EXIT_USAGE : EXIT_FAILURE;
+  return err instanceof UsageError || err instanceof InputError || err instanceof NotATraceError || err instanceof WhenError
+    ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 /** Prints the error as one line and returns its exit code. */

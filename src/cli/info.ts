@@ -9,6 +9,7 @@ export const INFO_HELP = `Usage: alloctrace info FILE [--json]
 Describes a trace: the traced process, sampling settings, duration, sampled
 allocations and frees, markers, and whether the file is whole (a missing
 trailer means the process died or was killed before tracing stopped).
+FILE may be a pipe, a FIFO or <(command); - reads standard input.
 
 Options:
   --json      one JSON object on stdout

@@ -15,7 +15,8 @@ export const REPORT_HELP = `Usage: alloctrace report FILE... [options]
 Shows the allocation sites holding the most (estimated) live memory at one
 moment of a trace, like Python's tracemalloc. Several FILEs (one per process
 or thread, e.g. from alloctrace run) are merged into one report, unless
---separate keeps them apart.
+--separate keeps them apart. A FILE may be a pipe, a FIFO or <(command), and
+- reads standard input.
 
 Options:
   --group-by KEY     lineno (default), filename, function or traceback.

@@ -1,20 +1,24 @@
 // `alloctrace run [options] -- <command...>`: runs a command with the preload
 // in NODE_OPTIONS (so node processes it starts are traced too), waits for it,
-// then prints the top of the report and where the traces are: one file per
-// process and thread of the command.
+// then prints the top of the report of the process that allocated the most
+// and where the traces are: one file per process and thread of the command.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULTS, OptionError, parseBytes, parseWhole } from '../options';
+import { formatSize } from '../views/units';
 import { EXIT_USAGE, say, UsageError } from './errors';
-import { checkGroupBy, checkTop, printReport } from './report';
-import { FoundTrace, findRunTraces } from './run-traces';
+import { checkGroupBy, checkTop, reportOptions } from './report';
+import { formatBusiestReports, RunSummary, RunTrace, summarizeRun } from './run-summary';
+import { findRunTraces } from './run-traces';
 
 export const RUN_HELP = `Usage: alloctrace run [options] -- <command...>
 
 Runs <command> with allocation tracing preloaded into every Node.js process it
-starts, then prints the top of the report.
+starts (\`run -- npm start\` traces npm and the app it starts), then prints the
+top of the report of the process that allocated the most: at its peak, when
+that held more than the end, and at its end. Every trace file is listed.
 
 Options:
   -o, --output FILE    trace file (default alloctrace-<pid>.atrace); %p pid,
@@ -148,18 +152,25 @@ function shellWord(file: string): string {
   return /^[\w@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, `'\\''`)}'`;
 }
 
+function describeTrace(t: RunTrace): string {
+  const allocated = t.allocated === null ? 'unreadable' : `${formatSize(t.allocated)} allocated`;
+  return `${t.found.file} (${t.found.bytes} bytes, ${allocated}${t.who ? `; ${t.who}` : ''})`;
+}
+
 /** Where the traces are, and the commands that show the ones not reported above. */
-function printTraceList(main: FoundTrace | null, others: FoundTrace[]): void {
+function printTraceList(summary: RunSummary): void {
+  const reported = summary.busiest?.run ?? null;
+  const others = summary.traces.filter((t) => t !== reported);
   const out: string[] = [''];
-  if (main) out.push(`Trace: ${main.file} (${main.bytes} bytes)`);
+  if (reported) out.push(`Trace: ${describeTrace(reported)}`);
   if (others.length > 0) {
-    out.push(`${main ? 'Other traces' : 'Traces'} of the command's processes and threads (${others.length}):`);
-    for (const t of others) out.push(`  ${t.file} (${t.bytes} bytes)`);
-    const words = [...(main ? [main] : []), ...others].map((t) => shellWord(t.file)).join(' ');
+    out.push(`${reported ? 'Other traces' : 'Traces'} of the command's processes and threads (${others.length}):`);
+    for (const t of others) out.push(`  ${describeTrace(t)}`);
+    const words = summary.traces.map((t) => shellWord(t.found.file)).join(' ');
     out.push(`One report per file: alloctrace report ${words} --separate`);
     out.push(`All merged:          alloctrace report ${words}`);
   }
-  out.push(`More: alloctrace report ${shellWord((main ?? others[0]).file)} --help`);
+  out.push(`More: alloctrace report ${shellWord((reported ?? summary.traces[0]).found.file)} --help`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
@@ -195,16 +206,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write(`alloctrace: no trace was written to ${file} (was the command a Node.js program?)\n`);
     return code;
   }
-  process.stdout.write('\n');
-  const reportOptions = { top: opts.top, groupBy: opts.groupBy };
-  if (main) {
-    printReport([main.file], reportOptions);
-  } else {
-    // No process claimed the main name (e.g. the command was a wrapper
-    // whose Node.js children started side by side): show them all together.
-    process.stderr.write(`alloctrace: the command's own process wrote no trace; merging the ${others.length} traces its processes and threads wrote\n`);
-    printReport(others.map((t) => t.file), reportOptions);
-  }
-  printTraceList(main, others);
+  // The command's own process first: it wins a tie.
+  const summary = summarizeRun([...(main ? [main] : []), ...others]);
+  process.stdout.write(`\n${formatBusiestReports(summary, reportOptions({ top: opts.top, groupBy: opts.groupBy }))}`);
+  printTraceList(summary);
   return code;
 }

@@ -1,7 +1,9 @@
 // The one streaming reader of trace streams, whether they come from a file on
-// disk (read in chunks, so 100 MB traces never sit in memory whole) or from a
+// disk (read in chunks, so 100 MB traces never sit in memory whole), from a
+// pipe, FIFO or standard input (`-`; read once, front to back), or from a
 // Buffer made in-process (Tracer.snapshot()).
 import * as fs from 'node:fs';
+import { InputError, openInput, readSequential, SequentialInput, STDIN } from './input';
 import { decodeRecord, FORMAT_VERSION, MAGIC, MAGIC_LENGTH, TraceRecord } from './proto';
 
 /** The input is not an alloctrace trace at all (empty, wrong magic, unknown version). */
@@ -29,6 +31,7 @@ const MAX_RECORD_BYTES = 1 << 30;
 export interface ReadProblem { offset: number; message: string }
 
 function describe(source: TraceSource): string {
+  if (source === STDIN) return 'stdin';
   return typeof source === 'string' ? source : 'buffer';
 }
 
@@ -62,30 +65,47 @@ function isMagicAt(buf: Uint8Array, pos: number, end: number): boolean {
  */
 export class TraceReader {
   readonly name: string;
-  /** Size of the stream in bytes. */
-  readonly bytes: number;
   problem: ReadProblem | null = null;
   readonly warnings: string[] = [];
 
   private readonly source: TraceSource;
+  private readonly size: number;
+  private readonly sequential: SequentialInput | null = null;
 
   constructor(source: TraceSource, name?: string) {
     this.source = source;
     this.name = name ?? describe(source);
     if (typeof source === 'string') {
-      const fd = fs.openSync(source, 'r');
+      const fd = openInput(source, this.name);
+      let keepOpen = false;
       try {
-        this.bytes = fs.fstatSync(fd).size;
+        const stat = fs.fstatSync(fd);
+        if (stat.isDirectory()) throw new InputError(`cannot read ${this.name}: it is a directory, not a trace file`);
         const head = Buffer.alloc(MAGIC_LENGTH);
-        const n = fs.readSync(fd, head, 0, MAGIC_LENGTH, 0);
-        checkMagic(head, n, this.name);
+        if (stat.isFile() && source !== STDIN) {
+          this.size = stat.size;
+          checkMagic(head, fs.readSync(fd, head, 0, MAGIC_LENGTH, 0), this.name);
+        } else {
+          // A FIFO, pipe or standard input cannot be reopened or read at an offset.
+          let n = 0;
+          for (let got = 1; n < MAGIC_LENGTH && got > 0; n += got) got = readSequential(fd, head, n, MAGIC_LENGTH - n);
+          this.size = 0;
+          checkMagic(head, n, this.name);
+          this.sequential = { fd, own: source !== STDIN, read: n, consumed: false };
+          keepOpen = true;
+        }
       } finally {
-        fs.closeSync(fd);
+        if (!keepOpen && source !== STDIN) fs.closeSync(fd);
       }
     } else {
-      this.bytes = source.length;
+      this.size = source.length;
       checkMagic(source, source.length, this.name);
     }
+  }
+
+  /** Size of the stream in bytes (of a pipe: what was read of it so far). */
+  get bytes(): number {
+    return this.sequential ? this.sequential.read : this.size;
   }
 
   /** Byte offset where reading stopped early, or null if the whole stream was read. */
@@ -93,10 +113,15 @@ export class TraceReader {
     return this.problem ? this.problem.offset : null;
   }
 
+  /**
+   * Every whole, decodable record. Throws NotATraceError at the end if there
+   * was none: a signature alone is no trace.
+   */
   *records(): Generator<RecordAt, void, undefined> {
     this.problem = null;
     this.warnings.length = 0;
     this.scanPos = MAGIC_LENGTH;
+    this.decoded = 0;
     if (typeof this.source === 'string') {
       yield* this.fromFile(this.source);
     } else {
@@ -105,10 +130,17 @@ export class TraceReader {
         if (typeof item !== 'number') yield item;
       }
     }
+    if (this.decoded === 0) {
+      const p = this.problem as ReadProblem | null;
+      throw new NotATraceError(`${this.name}: not an alloctrace trace (no decodable record after the signature${
+        p ? `: at byte ${p.offset}, ${p.message}` : ''})`);
+    }
   }
 
   private *fromFile(file: string): Generator<RecordAt, void, undefined> {
-    const fd = fs.openSync(file, 'r');
+    const seq = this.sequential;
+    if (seq?.consumed) throw new InputError(`${this.name}: a stream can be read only once`);
+    const fd = seq ? seq.fd : fs.openSync(file, 'r');
     try {
       let buf = Buffer.allocUnsafe(CHUNK);
       let bufStart = MAGIC_LENGTH; // stream offset of buf[0]
@@ -129,8 +161,11 @@ export class TraceReader {
           buf = bigger;
         }
         if (!eof) {
-          const got = fs.readSync(fd, buf, filled, buf.length - filled, bufStart + filled);
+          const got = seq
+            ? readSequential(fd, buf, filled, buf.length - filled)
+            : fs.readSync(fd, buf, filled, buf.length - filled, bufStart + filled);
           if (got === 0) eof = true;
+          if (seq) seq.read += got;
           filled += got;
         }
         want = 0;
@@ -145,12 +180,15 @@ export class TraceReader {
         if (want === 0 && eof) return;
       }
     } finally {
-      fs.closeSync(fd);
+      if (seq) seq.consumed = true;
+      if (!seq || seq.own) fs.closeSync(fd);
     }
   }
 
   // Stream offset of the next unread record.
   private scanPos = MAGIC_LENGTH;
+  // Records decoded by this pass.
+  private decoded = 0;
 
   /**
    * Decodes the whole records in buf[0, end) (buf[0] being stream offset
@@ -228,7 +266,10 @@ export class TraceReader {
       const offset = base + p;
       p = bodyStart + len;
       this.scanPos = base + p;
-      if (record) yield { offset, record };
+      if (record) {
+        this.decoded++;
+        yield { offset, record };
+      }
     }
   }
 

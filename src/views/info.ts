@@ -1,9 +1,11 @@
 // `info`: what a trace file holds and whether it is whole.
 import { LoadedTrace } from '../analysis/load';
 import { HeaderRecord } from '../format/proto';
+import { JSON_SCHEMA } from './json';
 import { formatSize, formatTime } from './units';
 
 export interface JsonInfo {
+  schema: typeof JSON_SCHEMA;
   file: string;
   bytes: number;
   header: HeaderRecord | null;
@@ -18,6 +20,7 @@ export interface JsonInfo {
 
 export function toJsonInfo(t: LoadedTrace): JsonInfo {
   return {
+    schema: JSON_SCHEMA,
     file: t.name,
     bytes: t.bytes,
     header: t.segments.length > 0 ? t.segments[0].header : null,

@@ -1,7 +1,14 @@
-// `report --json`: the object DESIGN.md specifies.
+// `report --json`: the object docs/json.md documents.
 import { INLINING_NOTE, isDiff, Report } from '../analysis/report';
 import { Frame } from '../model/frame';
 import { KeyType, Statistic, StatisticDiff } from '../model/statistic';
+
+/**
+ * The version of every JSON form the CLI prints (report, report --separate,
+ * info; docs/json.md). Adding a key keeps it; renaming, removing or changing
+ * the meaning of one raises it.
+ */
+export const JSON_SCHEMA = 1;
 
 export interface JsonFrame {
   /** null when grouping by filename. */
@@ -26,6 +33,7 @@ export interface JsonStat {
 export interface JsonMoment { when: string; timeNs: number }
 
 export interface JsonReport {
+  schema: typeof JSON_SCHEMA;
   file: string | string[];
   at: JsonMoment;
   compareTo: JsonMoment | null;
@@ -59,6 +67,7 @@ export function toJsonReport(r: Report): JsonReport {
   const warnings = [...r.warnings];
   if (!r.precise) warnings.push(INLINING_NOTE);
   return {
+    schema: JSON_SCHEMA,
     file: r.files.length === 1 ? r.files[0] : r.files,
     at: { when: r.at.when, timeNs: r.at.timeNs },
     compareTo: r.compareTo ? { when: r.compareTo.when, timeNs: r.compareTo.timeNs } : null,

@@ -2,10 +2,11 @@
 // thread that wrote it, so that per-process reports are never mixed up.
 import path from 'node:path';
 import { FileReport, TraceOrigin } from '../analysis/separate';
-import { JsonReport, toJsonReport } from './json';
+import { JSON_SCHEMA, JsonReport, toJsonReport } from './json';
 import { formatTextReport } from './text';
 
 export interface JsonSeparateReport {
+  schema: typeof JSON_SCHEMA;
   /** The usual report object of each file that could be reported, plus who wrote it. */
   reports: (JsonReport & { process: TraceOrigin | null })[];
   /** Files that could not be reported (unknown marker, unreadable...). */
@@ -17,7 +18,7 @@ export function describeOrigin(o: TraceOrigin): string {
   return `pid ${o.pid}, ${o.threadId === 0 ? 'main thread' : `worker thread ${o.threadId}`}`;
 }
 
-function commandLine(argv: readonly string[]): string {
+export function commandLine(argv: readonly string[]): string {
   // argv[0] is the node binary's absolute path: its name says enough.
   return argv.map((a, i) => (i === 0 ? path.basename(a) : a)).join(' ');
 }
@@ -45,7 +46,7 @@ export function formatSeparateText(results: readonly FileReport[], message: (err
 }
 
 export function toJsonSeparate(results: readonly FileReport[], message: (err: unknown) => string): JsonSeparateReport {
-  const out: JsonSeparateReport = { reports: [], errors: [] };
+  const out: JsonSeparateReport = { schema: JSON_SCHEMA, reports: [], errors: [] };
   for (const r of results) {
     if ('report' in r) out.reports.push({ ...toJsonReport(r.report), process: r.origin });
     else out.errors.push({ file: r.file, error: message(r.error) });

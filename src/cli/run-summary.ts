@@ -1,0 +1,83 @@
+// What `alloctrace run` prints once the command has finished: the report of
+// the trace whose process allocated the most (with `run -- npm start` that is
+// the app, not npm), at its peak as well as at its end when they differ (a
+// finished program's end follows the exit GC and hides what it held at its
+// worst), then every trace file, with what each process allocated.
+import { allocatedBytes } from '../analysis/allocated';
+import { LoadedTrace, loadTrace } from '../analysis/load';
+import { Report, ReportOptions, reportFromSnapshots } from '../analysis/report';
+import { resolveWhen } from '../analysis/when';
+import { Snapshot } from '../model/snapshot';
+import { commandLine, describeOrigin } from '../views/separate';
+import { formatTextReport } from '../views/text';
+import { formatSize } from '../views/units';
+import { errorMessage, say } from './errors';
+import { FoundTrace } from './run-traces';
+
+export interface RunTrace {
+  found: FoundTrace;
+  /** Estimated bytes of every sample it recorded; null when it could not be read. */
+  allocated: number | null;
+  /** Who wrote it: `pid 12, main thread: node app.js`; null when unknown. */
+  who: string | null;
+}
+
+export interface RunSummary {
+  /** Every trace, in the order found. */
+  traces: RunTrace[];
+  /** The one that allocated the most, loaded; null when none could be read. */
+  busiest: { run: RunTrace; trace: LoadedTrace } | null;
+}
+
+function describeWriter(trace: LoadedTrace): string | null {
+  const h = trace.segments.length > 0 ? trace.segments[0].header : null;
+  if (!h) return null;
+  const origin = describeOrigin({ pid: h.pid, threadId: h.threadId, argv: h.argv, hostname: h.hostname });
+  // A Worker's argv is only the node binary: nothing worth showing.
+  return h.argv.length > 1 ? `${origin}: ${commandLine(h.argv)}` : origin;
+}
+
+/** Loads each trace once, keeping only the busiest loaded; a trace that cannot be read is said and skipped. */
+export function summarizeRun(found: readonly FoundTrace[]): RunSummary {
+  const traces: RunTrace[] = [];
+  let busiest: RunSummary['busiest'] = null;
+  for (const f of found) {
+    let trace: LoadedTrace;
+    try {
+      trace = loadTrace(f.file);
+    } catch (err) {
+      say(errorMessage(err));
+      traces.push({ found: f, allocated: null, who: null });
+      continue;
+    }
+    const run: RunTrace = { found: f, allocated: allocatedBytes(trace), who: describeWriter(trace) };
+    traces.push(run);
+    // Ties go to the first found: the command's own process.
+    if (busiest === null || (run.allocated as number) > (busiest.run.allocated as number)) busiest = { run, trace };
+  }
+  return { traces, busiest };
+}
+
+function report(trace: LoadedTrace, when: string, options: ReportOptions): Report {
+  const precise = trace.segments.every((s) => s.header.precise);
+  return reportFromSnapshots([trace.name], Snapshot.fromTrace(trace, resolveWhen(trace, when)), null, options, precise);
+}
+
+/** The busiest trace's report at its end, preceded by its report at the peak when the peak held more. */
+export function formatBusiestReports(summary: RunSummary, options: ReportOptions): string {
+  const { busiest } = summary;
+  if (busiest === null) return '';
+  const { run, trace } = busiest;
+  const end = report(trace, 'end', options);
+  const peak = report(trace, 'peak', options);
+  for (const w of end.warnings) say(w);
+  const readable = summary.traces.filter((t) => t.allocated !== null).length;
+  const lines = [`=== ${run.found.file}${run.who ? `: ${run.who}` : ''}`];
+  if (readable > 1) lines.push(`(the process that allocated the most of the ${readable} traced: ${formatSize(run.allocated as number)} sampled)`);
+  let out = `${lines.join('\n')}\n`;
+  if (peak.total.size > end.total.size) {
+    // The inlining note follows once, under the end report.
+    out += `${formatTextReport({ ...peak, precise: true })}\n`;
+  }
+  return out + formatTextReport(end);
+}
