@@ -5,9 +5,11 @@ import type * as Model from './model';
 import { model } from './api';
 
 export {
-  start, stop, isTracing, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark,
+  start, stop, isTracing, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark, setPrecise,
+  isPrecise,
 } from './api';
 export type { StartOptions, TracedMemory } from './api';
+export type { PreciseResult, SetPreciseOptions } from './precise';
 export { adminHandler, koaAdmin, fastifyAdmin } from './admin/frameworks';
 export type { AdminOptions, AdminHandler } from './admin/handler';
 export type { KeyType, FilterOptions, StatisticsOptions, Totals } from './model';

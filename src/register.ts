@@ -6,6 +6,7 @@ import {
 } from './options';
 import { AdminAddress, parseAdminAddress } from './admin/address';
 import { loadNative } from './native';
+import { isPrecise, preciseFromStart, setPrecise } from './precise';
 import { currentThreadId, startTracing } from './tracer';
 import { warn } from './warn';
 
@@ -45,6 +46,40 @@ function signalFromEnv(env: NodeJS.ProcessEnv): NodeJS.Signals | undefined {
   return full;
 }
 
+/**
+ * ALLOCTRACE_PRECISE_SIGNAL: the signal that toggles precise mode. A refused
+ * one is a warning and no listener; tracing goes on (it is only this switch).
+ */
+function preciseSignalFromEnv(env: NodeJS.ProcessEnv, markerSignal: NodeJS.Signals | undefined): NodeJS.Signals | undefined {
+  const value = env.ALLOCTRACE_PRECISE_SIGNAL;
+  if (value === undefined || value === '') return undefined;
+  try {
+    // Loaded only when asked for: the preload otherwise stays small.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { checkSignal } = require('./signals') as typeof import('./signals');
+    const signal = checkSignal('ALLOCTRACE_PRECISE_SIGNAL', value);
+    if (signal === markerSignal) {
+      throw new OptionError(`ALLOCTRACE_PRECISE_SIGNAL=${value} is refused: ALLOCTRACE_SIGNAL writes markers on it`);
+    }
+    return signal;
+  } catch (err) {
+    warn(`${err instanceof Error ? err.message : String(err)}; precise mode has no signal, tracing goes on`);
+    return undefined;
+  }
+}
+
+/** Each signal turns precise mode on if it is off, off if it is on; one line on stderr says what it did. */
+function togglePreciseOn(signal: NodeJS.Signals): void {
+  process.on(signal, () => {
+    try {
+      const r = setPrecise(!isPrecise());
+      if (r.changed) warn(`precise mode ${r.on ? 'on' : 'off'} (${signal}; the switch paused the app ${r.pauseMs.toFixed(1)} ms)`);
+    } catch {
+      // setPrecise warns by itself; nothing may reach the app.
+    }
+  });
+}
+
 interface AdminSettings {
   address: AdminAddress;
   token: string;
@@ -71,6 +106,8 @@ function register(): void {
     options = optionsFromEnv(process.env);
     signal = isMainThread ? signalFromEnv(process.env) : undefined;
     admin = isMainThread ? adminFromEnv(process.env) : undefined;
+    // Nothing is optimized yet: the flags alone make precise mode.
+    if (options.precise) preciseFromStart();
   } catch (err) {
     warn(`${err instanceof Error ? err.message : String(err)}; tracing is off, the app goes on`);
     return;
@@ -87,6 +124,8 @@ function register(): void {
     const { serveAdmin } = require('./admin/server') as typeof import('./admin/server');
     serveAdmin(admin.address, admin.token);
   }
+  const preciseSignal = isMainThread ? preciseSignalFromEnv(process.env, signal) : undefined;
+  if (preciseSignal !== undefined) togglePreciseOn(preciseSignal);
   if (signal !== undefined) {
     let count = 0;
     process.on(signal, () => {

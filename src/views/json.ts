@@ -1,7 +1,8 @@
 // `report --json`: the object DESIGN.md specifies.
-import { INLINING_NOTE, isDiff, Report } from '../analysis/report';
+import { isDiff, Report } from '../analysis/report';
 import { Frame } from '../model/frame';
 import { KeyType, Statistic, StatisticDiff } from '../model/statistic';
+import { inliningNote, nodeInternalNote } from './notes';
 
 export interface JsonFrame {
   /** null when grouping by filename. */
@@ -33,6 +34,11 @@ export interface JsonReport {
   total: { size: number; count: number; samples: number };
   stats: JsonStat[];
   other: { entries: number; size: number };
+  /**
+   * The window (the live set shown, or what it gained since compareTo):
+   * estimated bytes, of which allocated with inlining on; exact when none.
+   */
+  precise: { exact: boolean; windowSize: number; inlinedSize: number };
   warnings: string[];
 }
 
@@ -57,7 +63,7 @@ function jsonStat(e: Statistic | StatisticDiff): JsonStat {
 export function toJsonReport(r: Report): JsonReport {
   const rest = r.entries.slice(r.options.top);
   const warnings = [...r.warnings];
-  if (!r.precise) warnings.push(INLINING_NOTE);
+  for (const note of [inliningNote(r), nodeInternalNote(r)]) if (note !== null) warnings.push(note);
   return {
     file: r.files.length === 1 ? r.files[0] : r.files,
     at: { when: r.at.when, timeNs: r.at.timeNs },
@@ -66,6 +72,7 @@ export function toJsonReport(r: Report): JsonReport {
     total: { ...r.total },
     stats: r.entries.slice(0, r.options.top).map(jsonStat),
     other: { entries: rest.length, size: rest.reduce((a, e) => a + e.size, 0) },
+    precise: { exact: r.precise.exact, windowSize: r.precise.size, inlinedSize: r.precise.inlinedSize },
     warnings,
   };
 }
