@@ -167,3 +167,15 @@ test('a refused ALLOCTRACE_PRECISE_SIGNAL leaves the app killable by it', async 
   const signal = await new Promise((resolve) => child.on('exit', (_, s) => resolve(s)));
   assert.strictEqual(signal, 'SIGTERM');
 });
+
+test('alloctrace run is precise by default (a diagnosis session); --no-precise lets V8 inline', () => {
+  const { cli } = require('./helpers');
+  const dir = tempDir();
+  for (const [flags, precise] of [[[], true], [['--precise'], true], [['--no-precise'], false]]) {
+    const file = path.join(dir, `run${flags.join('')}.atrace`);
+    const r = cli(['run', ...flags, '-o', file, '--', process.execPath, path.join(FIXTURES, 'plain-app.js')]);
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.strictEqual(infoJson(file).header.precise, precise, flags.join(' '));
+    assert.strictEqual(/inlined/.test(r.stdout), !precise, r.stdout);
+  }
+});
