@@ -1,5 +1,5 @@
 'use strict';
-// `npm run bench` = node bench/run.js [callgrind|http|poll|size|report|resilience|all ...] [--quick]
+// `npm run bench` = node bench/run.js [callgrind|http|poll|size|report|resilience|precise|all ...] [--quick]
 // Runs the chosen parts (default: all), writes each part's JSON to bench/out/
 // and prints one summary table of the figures against their targets.
 const fs = require('node:fs');
@@ -13,10 +13,11 @@ const PARTS = {
   size: () => require('./size').runSize,
   report: () => require('./report').runReport,
   resilience: () => require('./resilience').runResilience,
+  precise: () => require('./precise').runPrecise,
 };
 
 function usage() {
-  return 'usage: node bench/run.js [callgrind|http|poll|size|report|resilience|all ...] [--quick]';
+  return 'usage: node bench/run.js [callgrind|http|poll|size|report|resilience|precise|all ...] [--quick]';
 }
 
 async function main(argv) {
