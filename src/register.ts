@@ -69,7 +69,7 @@ function preciseSignalFromEnv(env: NodeJS.ProcessEnv, markerSignal: NodeJS.Signa
 }
 
 /** Each signal turns precise mode on if it is off, off if it is on; one line on stderr says what it did. */
-function togglePreciseOn(signal: NodeJS.Signals): void {
+function togglePreciseOnSignal(signal: NodeJS.Signals): void {
   process.on(signal, () => {
     try {
       const r = setPrecise(!isPrecise());
@@ -125,7 +125,7 @@ function register(): void {
     serveAdmin(admin.address, admin.token);
   }
   const preciseSignal = isMainThread ? preciseSignalFromEnv(process.env, signal) : undefined;
-  if (preciseSignal !== undefined) togglePreciseOn(preciseSignal);
+  if (preciseSignal !== undefined) togglePreciseOnSignal(preciseSignal);
   if (signal !== undefined) {
     let count = 0;
     process.on(signal, () => {
