@@ -1,31 +1,38 @@
 'use strict';
 // Part (precise) load generator: keep-alive clients at a fixed concurrency
-// against bench/http-server.js (as bench/http-load.js), counting completed
-// requests per BUCKET_MS, while it switches precise mode through the admin
-// endpoint at the given times (ms after the start): on at ON_MS, off at OFF_MS.
-// Usage: node bench/precise-load.js PORT ADMIN_URL TOKEN TOTAL_MS CONCURRENCY BUCKET_MS ON_MS OFF_MS
-// → {"bucketMs", "counts": [...], "switches": [{"on", "atMs", "pauseMs", "answeredMs"}], "maxLatencyMs": [...per bucket]}
+// against two instances of bench/http-server.js at once (as bench/http-load.js
+// does against one), the one that switches and a control beside it, counting
+// each one's completed requests per BUCKET_MS, while it switches precise mode
+// through the first one's admin endpoint at the given times (ms after the
+// start): on at ON_MS, off at OFF_MS. Both see the same machine at the same
+// moment, so their ratio cancels most of what other work on the machine does.
+// Usage: node bench/precise-load.js PORT CONTROL_PORT ADMIN_URL TOKEN TOTAL_MS CONCURRENCY BUCKET_MS ON_MS OFF_MS
+// (CONCURRENCY per server) → {"bucketMs", "counts": [...], "control": [...],
+// "maxLatencyMs": [...per bucket], "switches": [{"on", "atMs", "pauseMs", "changed", "answeredMs"}]}
 const http = require('node:http');
 
-const [portText, admin, token, totalText, concText, bucketText, onText, offText] = process.argv.slice(2);
-const [port, totalMs, concurrency, bucketMs, onMs, offMs] = [portText, totalText, concText, bucketText, onText, offText].map(Number);
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+const [port, controlPort, admin, token, totalMs, concurrency, bucketMs, onMs, offMs] =
+  process.argv.slice(2).map((a, i) => (i === 2 || i === 3 ? a : Number(a)));
 const buckets = Math.ceil(totalMs / bucketMs);
-const counts = new Array(buckets).fill(0);
-const maxLatency = new Array(buckets).fill(0);
+const targets = [port, controlPort].map((p) => ({
+  port: p,
+  agent: new http.Agent({ keepAlive: true, maxSockets: concurrency }),
+  counts: new Array(buckets).fill(0),
+  maxLatency: new Array(buckets).fill(0),
+}));
 const switches = [];
 let stopping = false;
 const t0 = process.hrtime.bigint();
 const now = () => Number(process.hrtime.bigint() - t0) / 1e6;
 
-function once(i) {
+function once(target, i) {
   return new Promise((resolve) => {
     const post = i % 2 === 0;
     const body = post ? JSON.stringify({ name: `item ${i} for the cache`, tags: ['red', 'green', `t${i % 17}`],
       price: (i % 1000) / 7 }) : undefined;
     const start = now();
     const req = http.request({
-      host: '127.0.0.1', port, agent, path: '/items', method: post ? 'POST' : 'GET',
+      host: '127.0.0.1', port: target.port, agent: target.agent, path: '/items', method: post ? 'POST' : 'GET',
       headers: post ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {},
     }, (res) => {
       res.resume();
@@ -33,8 +40,8 @@ function once(i) {
         const end = now();
         const b = Math.floor(end / bucketMs);
         if (b < buckets) {
-          counts[b]++;
-          maxLatency[b] = Math.max(maxLatency[b], end - start);
+          target.counts[b]++;
+          target.maxLatency[b] = Math.max(target.maxLatency[b], end - start);
         }
         resolve();
       });
@@ -44,8 +51,8 @@ function once(i) {
   });
 }
 
-async function client(k) {
-  for (let i = k; !stopping; i += concurrency) await once(i);
+async function client(target, k) {
+  for (let i = k; !stopping; i += concurrency) await once(target, i);
 }
 
 function switchPrecise(on) {
@@ -59,12 +66,13 @@ function switchPrecise(on) {
 setTimeout(() => switchPrecise(true), onMs);
 setTimeout(() => switchPrecise(false), offMs);
 setTimeout(() => { stopping = true; }, totalMs);
-const clients = Array.from({ length: concurrency }, (_, k) => client(k));
+const clients = targets.flatMap((t) => Array.from({ length: concurrency }, (_, k) => client(t, k)));
 Promise.all(clients).then(() => {
-  agent.destroy();
+  for (const t of targets) t.agent.destroy();
   // The admin answers may still be on their way.
   const wait = () => (switches.length < 2 ? setTimeout(wait, 20) : process.stdout.write(`${JSON.stringify({
-    bucketMs, counts, maxLatencyMs: maxLatency, switches: switches.sort((a, b) => a.atMs - b.atMs),
+    bucketMs, counts: targets[0].counts, control: targets[1].counts, maxLatencyMs: targets[0].maxLatency,
+    switches: switches.sort((a, b) => a.atMs - b.atMs),
   })}\n`));
   wait();
 });

@@ -4,14 +4,16 @@
 //     through the inspector's precise coverage) with a small, a ~100 MB and a
 //     ~500 MB live heap (bench/precise-heap.js): median of 3 switches each
 //     way after the first (which also loads node:inspector, shown apart).
-//  2. bench/http-server.js under load, preloaded with the admin endpoint;
-//     within one process, precise mode goes on, then off (bench/precise-load.js
-//     calls POST /precise): throughput while precise against before (paired
-//     in one process, so no process-to-process noise), the longest request
-//     wait around each switch, and the time after the off switch until the
-//     throughput is back inside the band the same process showed before any
-//     switch (its own A/A noise). Throughput is counted in 250 ms buckets and
-//     judged over rolling 500 ms windows.
+//  2. Two instances of bench/http-server.js, both preloaded with the admin
+//     endpoint, under load at the same time (bench/precise-load.js); in the
+//     first, precise mode goes on, then off (POST /precise). Each 500 ms
+//     window's throughput is taken as the ratio of the first to the control
+//     beside it, which cancels most of what other work on this shared machine
+//     does. Before any switch that ratio shows the A/A noise (its min-max
+//     band); then: the ratio while precise (against before), the longest
+//     request wait around each switch, and the time after the off switch
+//     until the ratio is back inside the band and stays there. Counted in
+//     250 ms buckets, judged over rolling 500 ms windows.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -21,7 +23,7 @@ const HEAP = path.join(__dirname, 'precise-heap.js');
 const SERVER = path.join(__dirname, 'http-server.js');
 const LOAD = path.join(__dirname, 'precise-load.js');
 const TOKEN = 'bench-precise-token';
-const CONCURRENCY = 16;
+const CONCURRENCY = 8;
 const BUCKET_MS = 250;
 const WINDOW = 2; // buckets per judged window
 const HEAPS_MB = [0, 100, 500];
@@ -66,13 +68,17 @@ function startServer(traceFile) {
   });
 }
 
-/** Requests/s of each rolling window of WINDOW buckets, indexed by its first bucket. */
-function windows(counts) {
+/** Of each rolling window of WINDOW buckets (indexed by its first bucket): requests of the first server / the control's. */
+function windows(counts, control) {
   const out = [];
   for (let b = 0; b + WINDOW <= counts.length; b++) {
     let n = 0;
-    for (let k = 0; k < WINDOW; k++) n += counts[b + k];
-    out.push(n / ((WINDOW * BUCKET_MS) / 1000));
+    let c = 0;
+    for (let k = 0; k < WINDOW; k++) {
+      n += counts[b + k];
+      c += control[b + k];
+    }
+    out.push(c > 0 ? n / c : NaN);
   }
   return out;
 }
@@ -80,18 +86,24 @@ function windows(counts) {
 /** One process: warm-up, before (A), precise (P), after (B). */
 async function switchRound(plan, round) {
   const traceFile = path.join(OUT, `precise-http-${round}.atrace`);
+  const controlFile = path.join(OUT, `precise-http-${round}-control.atrace`);
   const server = await startServer(traceFile);
+  const control = await startServer(controlFile);
   let load;
   try {
-    const r = await runOk(process.execPath, [LOAD, String(server.port), server.admin, TOKEN, String(plan.totalMs),
-      String(CONCURRENCY), String(BUCKET_MS), String(plan.onMs), String(plan.offMs)], { timeoutMs: plan.totalMs + 60000 });
+    const r = await runOk(process.execPath, [LOAD, String(server.port), String(control.port), server.admin, TOKEN,
+      String(plan.totalMs), String(CONCURRENCY), String(BUCKET_MS), String(plan.onMs), String(plan.offMs)],
+    { timeoutMs: plan.totalMs + 60000 });
     load = JSON.parse(r.stdout);
   } finally {
     server.child.kill();
+    control.child.kill();
     fs.rmSync(traceFile, { force: true });
+    fs.rmSync(controlFile, { force: true });
   }
   const b = (ms) => Math.floor(ms / BUCKET_MS);
-  const w = windows(load.counts);
+  const w = windows(load.counts, load.control);
+  const rps = (counts, fromMs, toMs) => counts.slice(b(fromMs), b(toMs)).reduce((x, y) => x + y, 0) / ((toMs - fromMs) / 1000);
   const inside = (fromMs, toMs) => w.slice(b(fromMs), b(toMs) - WINDOW + 1);
   const before = inside(plan.warmupMs, plan.onMs);
   const band = { low: Math.min(...before), median: median(before), high: Math.max(...before) };
@@ -112,9 +124,10 @@ async function switchRound(plan, round) {
   const on = load.switches.find((s) => s.on);
   const off = load.switches.find((s) => !s.on);
   if (!on || !off || !on.changed || !off.changed) throw new Error(`precise mode was not switched: ${JSON.stringify(load.switches)}`);
-  // A window that starts at the switch still spans the switch's pause.
   const result = {
-    beforeRps: band.median,
+    beforeRps: rps(load.counts, plan.warmupMs, plan.onMs),
+    controlRps: rps(load.control, plan.warmupMs, plan.onMs),
+    beforeRatio: band.median,
     band: { low: band.low / band.median, high: band.high / band.median },
     preciseRatio: median(precise) / band.median,
     dipAfterOn: Math.min(...inside(plan.onMs, plan.onMs + plan.settleMs)) / band.median,
@@ -126,9 +139,11 @@ async function switchRound(plan, round) {
     maxWaitOffMs: waitAround(off.atMs),
     maxWaitBeforeMs: median(load.maxLatencyMs.slice(b(plan.warmupMs), b(plan.onMs))),
     counts: load.counts,
+    control: load.control,
   };
-  log(`[precise] round ${round + 1}: before ${result.beforeRps.toFixed(0)} req/s (500 ms windows ` +
-    `${result.band.low.toFixed(3)}-${result.band.high.toFixed(3)} x median), precise ${result.preciseRatio.toFixed(3)} x, ` +
+  log(`[precise] round ${round + 1}: before ${result.beforeRps.toFixed(0)} req/s, control ${result.controlRps.toFixed(0)} req/s; ` +
+    `500 ms windows' ratio to the control ${result.beforeRatio.toFixed(3)} [A/A band ` +
+    `${result.band.low.toFixed(3)}-${result.band.high.toFixed(3)} x median]; precise ${result.preciseRatio.toFixed(3)} x, ` +
     `after ${result.afterRatio.toFixed(3)} x; back in the band ${result.recoveryMs === null ? 'never' : `${result.recoveryMs} ms`} after the off switch; ` +
     `switch pause on ${on.pauseMs} ms / off ${off.pauseMs} ms; longest request ${result.maxWaitOnMs.toFixed(0)} / ` +
     `${result.maxWaitOffMs.toFixed(0)} ms around them (typical ${result.maxWaitBeforeMs.toFixed(0)} ms)`);
@@ -143,7 +158,7 @@ async function runPrecise({ quick }) {
     ? { warmupMs: 2000, onMs: 5000, offMs: 9000, totalMs: 14000, settleMs: 1500, holdMs: 1000, tailMs: 2000 }
     : { warmupMs: 3000, onMs: 11000, offMs: 19000, totalMs: 31000, settleMs: 2000, holdMs: 2000, tailMs: 4000 };
   log(`[precise] ${rounds} round(s) of ${plan.totalMs / 1000} s: on at ${plan.onMs / 1000} s, off at ${plan.offMs / 1000} s, ` +
-    `concurrency ${CONCURRENCY}`);
+    `concurrency ${CONCURRENCY} per server (one switching, one control)`);
   const runs = [];
   for (let round = 0; round < rounds; round++) runs.push(await switchRound(plan, round));
 
@@ -153,7 +168,7 @@ async function runPrecise({ quick }) {
   const summary = {
     heaps, plan, bucketMs: BUCKET_MS, windowBuckets: WINDOW, concurrency: CONCURRENCY,
     preciseRatio: med('preciseRatio'), afterRatio: med('afterRatio'), dipAfterOn: med('dipAfterOn'),
-    bandLow: med('band') === undefined ? null : median(runs.map((r) => r.band.low)),
+    bandLow: median(runs.map((r) => r.band.low)),
     recoveryMs: recoveries.includes(null) ? null : median(recoveries), recoveries,
     onPauseMs: med('onPauseMs'), offPauseMs: med('offPauseMs'), maxWaitOnMs: med('maxWaitOnMs'), maxWaitOffMs: med('maxWaitOffMs'),
     maxWaitBeforeMs: med('maxWaitBeforeMs'), runs,
@@ -167,9 +182,9 @@ async function runPrecise({ quick }) {
     figures.push(figure('precise', `switch pause, live heap ${h.liveMB.toFixed(0)} MB: on (first ${h.firstOnMs.toFixed(0)} ms) / off ${h.offMs.toFixed(1)} ms`,
       h.onMs, 'ms', ''));
   }
-  figures.push(figure('precise', `HTTP throughput while precise / before, same process ${range('preciseRatio')}`, summary.preciseRatio, 'x', ''));
+  figures.push(figure('precise', `HTTP throughput while precise / before (vs a control) ${range('preciseRatio')}`, summary.preciseRatio, 'x', ''));
   figures.push(figure('precise', `HTTP throughput after the off switch (last ${plan.tailMs / 1000} s) / before ${range('afterRatio')}`, summary.afterRatio, 'x', ''));
-  figures.push(figure('precise', `HTTP: back inside the before-band (500 ms windows ≥ ${summary.bandLow.toFixed(3)} x median) after the off switch, per round ${JSON.stringify(recoveries)}`,
+  figures.push(figure('precise', `HTTP: back inside the A/A band (500 ms windows ≥ ${summary.bandLow.toFixed(3)} x median) after the off switch, per round ${JSON.stringify(recoveries)}`,
     summary.recoveryMs, 'ms', ''));
   figures.push(figure('precise', 'HTTP: longest request around the on / off switch (typical bucket max ' +
     `${summary.maxWaitBeforeMs.toFixed(0)} ms), off ${summary.maxWaitOffMs.toFixed(0)} ms`, summary.maxWaitOnMs, 'ms', ''));
