@@ -1,5 +1,5 @@
 'use strict';
-// `npm run bench` = node bench/run.js [callgrind|http|poll|size|report|resilience|all ...] [--quick] [--node PATH]
+// `npm run bench` = node bench/run.js [callgrind|http|poll|size|report|resilience|precise|all ...] [--quick] [--node PATH]
 // Runs the chosen parts (default: all), writes each part's JSON to bench/out/
 // and prints one summary table of the figures against their targets.
 // --node PATH measures programs run by another Node line's binary (its addon
@@ -33,10 +33,11 @@ const PARTS = {
   size: () => require('./size').runSize,
   report: () => require('./report').runReport,
   resilience: () => require('./resilience').runResilience,
+  precise: () => require('./precise').runPrecise,
 };
 
 function usage() {
-  return 'usage: node bench/run.js [callgrind|http|poll|size|report|resilience|all ...] [--quick] [--node PATH]';
+  return 'usage: node bench/run.js [callgrind|http|poll|size|report|resilience|precise|all ...] [--quick] [--node PATH]';
 }
 
 async function main(argv) {

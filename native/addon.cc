@@ -145,6 +145,19 @@ Napi::Value DisableInlining(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Back out of precise mode, for code compiled from now on (the flags are the
+// process's: every thread's later compiles follow them).
+Napi::Value EnableInlining(const Napi::CallbackInfo& info) {
+  v8::V8::SetFlagsFromString("--turbo-inlining");
+  v8::V8::SetFlagsFromString("--maglev-inlining");
+  return info.Env().Undefined();
+}
+
+Napi::Value SwitchPrecise(const Napi::CallbackInfo& info) {
+  From(info)->SwitchPrecise(info.Length() > 0 && info[0].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
 // Whether this is the process's main thread (Workers run their own loops):
 // answered here so that the preload need not load node:worker_threads.
 Napi::Value IsMainThread(const Napi::CallbackInfo& info) {
@@ -200,6 +213,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("timeline", Timeline);
   add("isMainThread", IsMainThread);
   add("disableInlining", DisableInlining);
+  add("enableInlining", EnableInlining);
+  add("switchPrecise", SwitchPrecise);
   return exports;
 }
 

@@ -149,12 +149,13 @@ void Encoder::Memory(uint64_t time_ns, const MemoryInfo& m, std::string* out) {
 }
 
 void Encoder::Marker(uint64_t time_ns, const std::string& name, bool gc_forced, std::string* out,
-                     uint64_t requested_ns) {
+                     uint64_t requested_ns, PreciseSwitch precise) {
   std::string msg;
   wire::UintField(&msg, 1, time_ns);
   wire::BytesField(&msg, 2, name);
   wire::UintField(&msg, 3, gc_forced ? 1 : 0);
   wire::UintField(&msg, 4, requested_ns);
+  wire::UintField(&msg, 5, precise);
   AppendRecord(out, kMarker, msg);
 }
 

@@ -45,6 +45,9 @@ struct MemoryInfo {
 
 extern const char kMagic[8];
 
+// Marker.precise (proto/alloctrace.proto): a run-time switch of precise mode.
+enum PreciseSwitch : uint32_t { kPreciseUnchanged = 0, kPreciseOn = 1, kPreciseOff = 2 };
+
 class Encoder {
  public:
   // Returns the frame's id, appending its definition (and its strings') to
@@ -59,7 +62,7 @@ class Encoder {
                     const std::vector<uint64_t>& freed_ids, std::string* out);
   static void Memory(uint64_t time_ns, const MemoryInfo& m, std::string* out);
   static void Marker(uint64_t time_ns, const std::string& name, bool gc_forced, std::string* out,
-                     uint64_t requested_ns = 0);
+                     uint64_t requested_ns = 0, PreciseSwitch precise = kPreciseUnchanged);
   static void Trailer(uint64_t time_ns, uint64_t allocs, uint64_t frees, uint64_t batches,
                       uint64_t dropped, std::string* out);
 

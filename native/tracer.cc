@@ -18,6 +18,10 @@ constexpr uint64_t kEarlyPollsMs[] = {50, 150, 300};
 // An hour of polls at the default interval.
 constexpr size_t kTimelinePoints = 3600;
 
+// Snapshot split points kept (see Tracer::Epoch): enough for any admin
+// session; beyond it the oldest go, precise switches last.
+constexpr size_t kMaxEpochs = 1024;
+
 uint64_t WallClockNs() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -71,6 +75,8 @@ std::string Tracer::Start(const TracerOptions& options) {
   node_frame_.clear();
   max_seen_id_ = cleared_up_to_ = 0;
   timeline_.clear();
+  epochs_.clear();
+  epochs_precise_base_ = options.header.precise;
   current_bytes_ = peak_bytes_ = 0;
   allocs_ = frees_ = batches_ = 0;
   polls_ = 0;
@@ -323,6 +329,34 @@ void Tracer::Mark(const std::string& name, bool gc) {
   Emit(std::move(out));
 }
 
+void Tracer::SwitchPrecise(bool on) {
+  if (!tracing_) return;
+  Poll();
+  if (!tracing_) return;
+  std::string out;
+  PreciseSwitch which = on ? kPreciseOn : kPreciseOff;
+  uint64_t now = Now();
+  Encoder::Marker(now, on ? "precise-on" : "precise-off", false, &out, 0, which);
+  Emit(std::move(out));
+  AddEpoch(now, which);
+}
+
+void Tracer::AddEpoch(uint64_t time_ns, PreciseSwitch precise) {
+  if (epochs_.size() >= kMaxEpochs) {
+    // Merging away a plain epoch only makes older samples look newer to a
+    // far older snapshot; dropping a switch would mislabel their mode, so
+    // those go only when nothing else is left (and the base follows).
+    auto plain = std::find_if(epochs_.begin(), epochs_.end(),
+                              [](const Epoch& e) { return e.precise == kPreciseUnchanged; });
+    if (plain == epochs_.end()) {
+      epochs_precise_base_ = epochs_.front().precise == kPreciseOn;
+      plain = epochs_.begin();
+    }
+    epochs_.erase(plain);
+  }
+  epochs_.push_back({time_ns, max_seen_id_, precise});
+}
+
 TracedMemory Tracer::Memory() {
   Poll();
   return {current_bytes_, peak_bytes_};
@@ -351,14 +385,34 @@ std::string Tracer::Snapshot(bool gc) {
   PollAroundGc(gc);
   if (!tracing_) return "";
   std::string out(kMagic, sizeof(kMagic));
-  Encoder::Header(options_.header, &out);
+  HeaderInfo header = options_.header;
+  header.precise = epochs_precise_base_;
+  Encoder::Header(header, &out);
   encoder_.AllDefinitions(&out);
+  // The live set in one batch per epoch, each at the epoch's time (its
+  // samples were first seen by then), with the precise switches between them.
   std::vector<NewSample> samples;
-  samples.reserve(live_.size());
-  for (const Live& l : live_) samples.push_back({l.id, l.stack, l.size});
+  size_t next = 0;
+  auto take_up_to = [&](uint64_t last_id) {
+    samples.clear();
+    for (; next < live_.size() && live_[next].id <= last_id; next++) {
+      samples.push_back({live_[next].id, live_[next].stack, live_[next].size});
+    }
+  };
+  for (const Epoch& e : epochs_) {
+    take_up_to(e.last_id);
+    if (!samples.empty()) Encoder::Batch(e.time_ns, samples, {}, &out);
+    if (e.precise != kPreciseUnchanged) {
+      Encoder::Marker(e.time_ns, e.precise == kPreciseOn ? "precise-on" : "precise-off", false, &out, 0,
+                      e.precise);
+    }
+  }
+  take_up_to(UINT64_MAX);
   uint64_t now = Now();
   Encoder::Batch(now, samples, {}, &out);
   Encoder::Marker(now, "snapshot", gc, &out);
+  // Later snapshots split here: what this one held is older than its time.
+  AddEpoch(now, kPreciseUnchanged);
   return out;
 }
 

@@ -49,6 +49,9 @@ class Tracer {
   void Stop(bool gc, const std::string& marker);
   bool tracing() const { return tracing_; }
   void Mark(const std::string& name, bool gc);
+  // Precise mode is being switched at run time (the caller flips the flags
+  // and deoptimizes right after): a poll, then a marker that says so.
+  void SwitchPrecise(bool on);
   TracedMemory Memory();
   void ResetPeak() { peak_bytes_ = current_bytes_; }
   void ClearTraces();
@@ -67,6 +70,15 @@ class Tracer {
     uint32_t stack;
     uint32_t size;
   };
+  // A moment that in-process snapshots split their live set at: the samples
+  // seen by then (ids up to last_id) are older than it. Snapshots and precise
+  // switches are such moments, so a snapshot stream still tells which samples
+  // are newer than an earlier snapshot and which mode each was allocated in.
+  struct Epoch {
+    uint64_t time_ns;
+    uint64_t last_id;
+    PreciseSwitch precise;
+  };
   struct NodeRef {
     const v8::AllocationProfile::Node* node;
     uint32_t parent_id;
@@ -83,6 +95,7 @@ class Tracer {
   void ScheduleNext(uint64_t poll_cost_ns);
   uint32_t ResolveStack(uint32_t node_id, const NodeIndex& index, std::string* out);
   uint32_t ResolveFrame(const v8::AllocationProfile::Node* node, std::string* out);
+  void AddEpoch(uint64_t time_ns, PreciseSwitch precise);
   void Emit(std::string bytes);
   void Fail(const std::string& why);
   void Halt();
@@ -113,6 +126,8 @@ class Tracer {
   double peak_bytes_ = 0;
   uint64_t allocs_ = 0, frees_ = 0, batches_ = 0;
   std::deque<TimelinePoint> timeline_;  // the latest polls, oldest first
+  std::vector<Epoch> epochs_;           // oldest first, at most kMaxEpochs
+  bool epochs_precise_base_ = false;    // precise mode before the first epoch kept
 
   void (*closed_)(void*) = nullptr;
   void* closed_arg_ = nullptr;

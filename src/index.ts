@@ -6,9 +6,11 @@ import { model } from './api';
 
 export {
   start, stop, isTracing, isAvailable, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark,
+  setPrecise, isPrecise,
 } from './api';
 export type { StartOptions, TracedMemory, Availability } from './api';
 export type { ArgvMode } from './redact';
+export type { PreciseResult, SetPreciseOptions } from './precise';
 export { adminHandler, koaAdmin, fastifyAdmin } from './admin/frameworks';
 export type { AdminOptions, AdminHandler } from './admin/handler';
 export type { KeyType, FilterOptions, StatisticsOptions, Totals } from './model';

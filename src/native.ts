@@ -45,6 +45,10 @@ export interface NativeBinding {
   isMainThread(): boolean;
   /** Turns inlining off in every optimizing compiler (precise mode), for code compiled from now on. */
   disableInlining(): void;
+  /** Turns inlining back on, for code compiled from now on. */
+  enableInlining(): void;
+  /** When tracing: polls, then writes the marker of a run-time precise switch (`precise-on` / `precise-off`). */
+  switchPrecise(on: boolean): void;
 }
 
 /** Whether the addon loaded in this process, and if not, why (one line). */

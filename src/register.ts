@@ -7,6 +7,7 @@ import {
 import { AdminAddress, parseAdminAddress } from './admin/address';
 import { loadNative } from './native';
 import { checkListenableSignal } from './signals';
+import { isPrecise, preciseFromStart, setPrecise } from './precise';
 import { currentThreadId, startTracing } from './tracer';
 import { warn } from './warn';
 
@@ -47,6 +48,37 @@ function signalFromEnv(env: NodeJS.ProcessEnv): NodeJS.Signals | undefined {
   return choice.signal;
 }
 
+/**
+ * ALLOCTRACE_PRECISE_SIGNAL: the signal that toggles precise mode. A refused
+ * one is a warning and no listener; tracing goes on (it is only this switch).
+ */
+function preciseSignalFromEnv(env: NodeJS.ProcessEnv, markerSignal: NodeJS.Signals | undefined): NodeJS.Signals | undefined {
+  const value = env.ALLOCTRACE_PRECISE_SIGNAL;
+  if (value === undefined || value === '') return undefined;
+  const choice = checkListenableSignal(value, 'ALLOCTRACE_PRECISE_SIGNAL', 'precise mode has no signal, tracing goes on');
+  if ('refused' in choice) {
+    warn(choice.refused);
+    return undefined;
+  }
+  if (choice.signal === markerSignal) {
+    warn(`ALLOCTRACE_PRECISE_SIGNAL=${value} is ignored: ALLOCTRACE_SIGNAL writes markers on it; precise mode has no signal, tracing goes on`);
+    return undefined;
+  }
+  return choice.signal;
+}
+
+/** Each signal turns precise mode on if it is off, off if it is on; one line on stderr says what it did. */
+function togglePreciseOnSignal(signal: NodeJS.Signals): void {
+  process.on(signal, () => {
+    try {
+      const r = setPrecise(!isPrecise());
+      if (r.changed) warn(`precise mode ${r.on ? 'on' : 'off'} (${signal}; the switch paused the app ${r.pauseMs.toFixed(1)} ms)`);
+    } catch {
+      // setPrecise warns by itself; nothing may reach the app.
+    }
+  });
+}
+
 interface AdminSettings {
   address: AdminAddress;
   token: string;
@@ -73,6 +105,8 @@ function register(): void {
     options = optionsFromEnv(process.env);
     signal = isMainThread ? signalFromEnv(process.env) : undefined;
     admin = isMainThread ? adminFromEnv(process.env) : undefined;
+    // Nothing is optimized yet: the flags alone make precise mode.
+    if (options.precise) preciseFromStart();
   } catch (err) {
     warn(`${err instanceof Error ? err.message : String(err)}; tracing is off, the app goes on`);
     return;
@@ -89,6 +123,8 @@ function register(): void {
     const { serveAdmin } = require('./admin/server') as typeof import('./admin/server');
     serveAdmin(admin.address, admin.token);
   }
+  const preciseSignal = isMainThread ? preciseSignalFromEnv(process.env, signal) : undefined;
+  if (preciseSignal !== undefined) togglePreciseOnSignal(preciseSignal);
   if (signal !== undefined) {
     let count = 0;
     process.on(signal, () => {

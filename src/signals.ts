@@ -44,9 +44,9 @@ export type SignalChoice =
 
 /**
  * Checks the value of a signal setting (`SIGUSR2`, `usr2`...). `variable`
- * names the setting in the reason, e.g. ALLOCTRACE_SIGNAL.
+ * names the setting in the reason, e.g. ALLOCTRACE_SIGNAL; `goesOn` ends it.
  */
-export function checkListenableSignal(value: string, variable: string): SignalChoice {
+export function checkListenableSignal(value: string, variable: string, goesOn = 'tracing goes on without it'): SignalChoice {
   const upper = value.trim().toUpperCase();
   const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
   if ((LISTENABLE_SIGNALS as readonly string[]).includes(name)) return { signal: name as NodeJS.Signals };
@@ -54,7 +54,7 @@ export function checkListenableSignal(value: string, variable: string): SignalCh
   const why = REFUSED[name];
   return {
     refused: why === undefined
-      ? `${variable}=${value} is ignored: not a signal alloctrace listens to (use ${choices}); tracing goes on without it`
-      : `${variable}=${value} is ignored: ${name} ${why}; use ${choices}; tracing goes on without it`,
+      ? `${variable}=${value} is ignored: not a signal alloctrace listens to (use ${choices}); ${goesOn}`
+      : `${variable}=${value} is ignored: ${name} ${why}; use ${choices}; ${goesOn}`,
   };
 }

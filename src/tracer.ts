@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import { FILE_EXISTS, loadNative } from './native';
 import { TracerOptions, expandFilePattern, insertBeforeExtension } from './options';
 import { headerArgv } from './redact';
+import { isPrecise, setPrecise } from './precise';
 import { warn } from './warn';
 
 let exitHookInstalled = false;
 let exitGc = true;
-let preciseApplied = false;
 let lastOptions: TracerOptions | undefined;
 /** The file this thread traced to last: starting again into it appends a segment. */
 let lastFile: string | undefined;
@@ -53,11 +53,11 @@ export function startTracing(options: TracerOptions): string | undefined {
   let file: string | undefined;
   lastOptions = options;
   try {
-    if (options.precise && !preciseApplied) {
+    if (options.precise && !isPrecise()) {
       // Inlined callees are invisible to the sampler; without inlining each
-      // allocation is charged to the function that made it.
-      loadNative().disableInlining();
-      preciseApplied = true;
+      // allocation is charged to the function that made it. (The preload
+      // set the flags already: here the app's hot code must be deoptimized.)
+      setPrecise(true);
     }
     const threadId = currentThreadId();
     file = options.file === undefined ? undefined : expandFilePattern(options.file, threadId);
@@ -67,7 +67,8 @@ export function startTracing(options: TracerOptions): string | undefined {
       interval: options.interval,
       depth: options.depth,
       pollMs: options.pollMs,
-      precise: options.precise,
+      // What holds now: a run-time switch may have turned it on or off since.
+      precise: isPrecise(),
       pid: process.pid,
       threadId,
       hostname: '', // the addon asks libuv: node:os would cost the preload more

@@ -119,7 +119,8 @@ async function exercise(framework, appPath, { preload }) {
 
     const mark = await call(admin, 'mark', { method: 'POST', query: '?name=after-load' });
     assert.deepStrictEqual(mark.json, { marked: 'after-load', gc: true });
-    assert.deepStrictEqual((await call(admin, 'stop', { method: 'POST' })).json, { tracing: false });
+    assert.deepStrictEqual((await call(admin, 'stop', { method: 'POST' })).json, { tracing: false, precise: { on: true, until: null } },
+      'precise mode on from the start stays on');
     assert.strictEqual((await call(admin, 'top')).status, 409);
     const restarted = await call(admin, 'start', { method: 'POST' });
     assert.strictEqual(restarted.status, 200, restarted.text);

@@ -18,8 +18,9 @@ function json(args) {
 
 test('report --json has the documented shape', () => {
   const r = json(['report', native.file, '--json', '--top', '2']);
-  assert.deepEqual(Object.keys(r).sort(), ['at', 'compareTo', 'file', 'groupBy', 'other', 'schema', 'stats', 'total', 'warnings']);
+  assert.deepEqual(Object.keys(r).sort(), ['at', 'compareTo', 'file', 'groupBy', 'other', 'precise', 'schema', 'stats', 'total', 'warnings']);
   assert.equal(r.schema, 1);
+  assert.deepEqual(Object.keys(r.precise).sort(), ['exact', 'inlinedSize', 'windowSize']);
   assert.equal(r.file, native.file);
   assert.equal(r.at.when, 'end');
   assert.equal(typeof r.at.timeNs, 'number');
@@ -110,7 +111,7 @@ test('text report: heading, numbered entries, other and total lines', () => {
   assert.match(lines[2], /^#2: .*\(siteB\): /);
   assert.match(lines[3], /^\d+ other: /);
   assert.match(lines[4], /^Total: [\d.]+ MiB, count=\d+, samples=\d+$/);
-  assert.match(lines[5], /^Note: .*inlined.*--precise/);
+  assert.match(lines[5], /^Note: allocations in functions that V8 inlined are charged to their callers, and all of the [\d.]+ MiB live at end was allocated with inlining on; .*precise mode/);
   const cmp = cli(['report', native.file, '--group-by', 'traceback', '--top', '1', '--compare-to', 'start']);
   const c = cmp.stdout.split('\n');
   assert.match(c[0], /compared to start/);

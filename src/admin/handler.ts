@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as api from '../api';
 import { loadNative } from '../native';
 import { DEFAULTS } from '../options';
+import { endTemporaryPrecise, PreciseResult, preciseState, setPrecise } from '../precise';
 import { lastTracerOptions, startTracing } from '../tracer';
 import { authorized } from './auth';
 import { BadRequest, parseQuery, Query } from './query';
@@ -36,6 +37,8 @@ interface Route {
   params: readonly string[];
   gcDefault: boolean;
   run: (q: Query) => Reply;
+  /** A GET beside the POST (the state the POST changes), when there is one. */
+  get?: () => Reply;
 }
 
 function render(): typeof Render {
@@ -51,6 +54,37 @@ function requireTracing(): void {
   if (!api.isTracing()) throw new Conflict('not tracing: POST /start first');
 }
 
+interface PreciseJson {
+  on: boolean;
+  /** ISO time at which a temporary precise mode goes back off; null if it stays. */
+  until: string | null;
+  changed?: boolean;
+  /** How long the switch paused the app. */
+  pauseMs?: number;
+  /** Why a switch asked for was not made. */
+  skipped?: string;
+}
+
+function preciseJson(r: PreciseResult | null): PreciseJson {
+  const { on, until } = r ?? preciseState();
+  const out: PreciseJson = { on, until: until === null ? null : until.toISOString() };
+  if (r !== null) {
+    out.changed = r.changed;
+    out.pauseMs = Math.round(r.pauseMs * 10) / 10;
+    if (r.skipped !== null) out.skipped = r.skipped;
+  }
+  return out;
+}
+
+/** `precise mode on until 12:00:00Z (the switch paused the app 12.3 ms)`. */
+function preciseText(p: PreciseJson): string {
+  let t = `precise mode ${p.on ? 'on' : 'off'}`;
+  if (p.on && p.until !== null) t += ` until ${p.until}`;
+  if (p.changed) t += ` (the switch paused the app ${p.pauseMs} ms)`;
+  if (p.skipped !== undefined) t += ` (not switched: ${p.skipped})`;
+  return t;
+}
+
 /** Baseline and previous snapshot, per handler (one per app, usually). */
 class LiveState {
   baseline: Render.Snapshot | null = null;
@@ -58,9 +92,10 @@ class LiveState {
 
   routes(): Record<string, Route> {
     return {
-      baseline: { method: 'POST', params: ['gc'], gcDefault: true, run: (q) => this.takeBaseline(q) },
-      top: { method: 'GET', params: ['groupBy', 'limit', 'gc', 'cumulative'], gcDefault: false, run: (q) => this.top(q) },
-      diff: { method: 'GET', params: ['groupBy', 'limit', 'gc', 'cumulative'], gcDefault: false, run: (q) => this.diff(q) },
+      baseline: { method: 'POST', params: ['gc', 'precise', 'preciseFor'], gcDefault: true, run: (q) => this.takeBaseline(q) },
+      top: { method: 'GET', params: ['groupBy', 'limit', 'gc', 'cumulative', 'hide'], gcDefault: false, run: (q) => this.top(q) },
+      diff: { method: 'GET', params: ['groupBy', 'limit', 'gc', 'cumulative', 'hide'], gcDefault: false, run: (q) => this.diff(q) },
+      precise: { method: 'POST', params: ['on'], gcDefault: false, run: (q) => this.precise(q), get: () => this.preciseNow() },
       mark: { method: 'POST', params: ['name', 'gc'], gcDefault: true, run: (q) => this.mark(q) },
       start: { method: 'POST', params: [], gcDefault: false, run: () => this.start() },
       stop: { method: 'POST', params: [], gcDefault: false, run: () => this.stop() },
@@ -74,13 +109,30 @@ class LiveState {
     return api.takeSnapshot({ gc });
   }
 
+  /**
+   * Precise mode goes on first (unless `precise=0`), for `preciseFor`: what
+   * grows after the baseline is then charged to the exact functions.
+   */
   private takeBaseline(q: Query): Reply {
+    requireTracing();
+    const precise = preciseJson(q.precise ? setPrecise(true, { forMs: q.preciseForMs }) : null);
     const snap = this.snapshot(q.gc);
     this.baseline = snap;
     this.last = snap;
     const total = snap.total;
-    return ok({ baseline: { timeNs: snap.info.timeNs, total } },
-      `Baseline taken: ${render().sizeText(total.size)} live in ${total.samples} samples`);
+    return ok({ baseline: { timeNs: snap.info.timeNs, total }, precise },
+      `Baseline taken: ${render().sizeText(total.size)} live in ${total.samples} samples; ${preciseText(precise)}`);
+  }
+
+  private precise(q: Query): Reply {
+    if (q.on === undefined) throw new BadRequest('POST /precise needs on=1 or on=0');
+    const precise = preciseJson(setPrecise(q.on));
+    return ok({ precise }, `Now ${preciseText(precise)}`);
+  }
+
+  private preciseNow(): Reply {
+    const precise = preciseJson(null);
+    return ok({ precise }, `Now ${preciseText(precise)}`);
   }
 
   private top(q: Query): Reply {
@@ -120,10 +172,13 @@ class LiveState {
 
   private stop(): Reply {
     if (!api.isTracing()) throw new Conflict('not tracing');
+    // A temporary precise mode (from /baseline) ends with the look; one on for good stays.
+    const ended = endTemporaryPrecise();
+    const precise = preciseJson(ended.changed || ended.skipped !== null ? ended : null);
     api.stop();
     this.baseline = null;
     this.last = null;
-    return ok({ tracing: false }, 'Tracing stopped');
+    return ok({ tracing: false, precise }, `Tracing stopped; ${preciseText(precise)}`);
   }
 
   private timeline(): Reply {
@@ -186,13 +241,14 @@ export function adminHandler(options: AdminOptions): AdminHandler {
       // Authentication before anything else, and nothing said about why.
       if (!authorized(req, token)) return send(req, res, fail(401, 'unauthorized'), { 'www-authenticate': 'Bearer' });
       if (url.length > MAX_URL) return send(req, res, fail(414, 'URL too long'));
-      if (req.method !== route.method) {
-        return send(req, res, fail(405, `use ${route.method}`), { allow: route.method });
+      const { get } = route;
+      if (req.method !== route.method && !(req.method === 'GET' && get)) {
+        return send(req, res, fail(405, `use ${route.method}`), { allow: get ? `GET, ${route.method}` : route.method });
       }
       const query = parseQuery(parsed.searchParams, route.params, route.gcDefault);
       // The request body is not used; drain it so the connection stays usable.
       req.resume();
-      send(req, res, route.run(query));
+      send(req, res, req.method === route.method || !get ? route.run(query) : get());
     } catch (err) {
       if (err instanceof BadRequest) return send(req, res, fail(400, err.message));
       if (err instanceof Conflict) return send(req, res, fail(409, err.message));

@@ -10,10 +10,35 @@ export interface Query {
   gc: boolean;
   cumulative: boolean;
   name: string | undefined;
+  /** Frames to drop from every stack before grouping (repeatable `hide`). */
+  hide: string[];
+  /** POST /precise: the state asked for; undefined when not given. */
+  on: boolean | undefined;
+  /** POST /baseline: switch precise mode on for the window (default) or not. */
+  precise: boolean;
+  /** POST /baseline: how long precise mode stays on, in ms. */
+  preciseForMs: number;
 }
+
+/** How long /baseline keeps precise mode on unless told: long enough to load the app and look. */
+export const DEFAULT_PRECISE_FOR_MS = 10 * 60 * 1000;
+const MAX_PRECISE_FOR_MS = 24 * 3600 * 1000;
+const MAX_HIDE = 20;
 
 const MAX_LIMIT = 1000;
 const NAME = /^[\w.:@/-]{1,100}$/;
+const DURATION = /^(\d{1,9}(?:\.\d{1,3})?)(ms|s|m|min|h)?$/;
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60000, min: 60000, h: 3600000 };
+
+/** `600` (seconds), `90s`, `10m`, `1h`, `1500ms` → ms. */
+function duration(name: string, value: string): number {
+  const m = DURATION.exec(value);
+  const ms = m ? Number(m[1]) * DURATION_MS[m[2] ?? 's'] : NaN;
+  if (!(ms >= 1000 && ms <= MAX_PRECISE_FOR_MS)) {
+    throw new BadRequest(`${name} must be a duration from 1s to 24h such as 600, 90s, 10m or 1h`);
+  }
+  return ms;
+}
 
 function flag(name: string, value: string): boolean {
   if (value === '1' || value === 'true') return true;
@@ -23,13 +48,16 @@ function flag(name: string, value: string): boolean {
 
 /** `allowed`: the parameters this endpoint takes; `gcDefault`: whether it GCs unless told. */
 export function parseQuery(params: URLSearchParams, allowed: readonly string[], gcDefault: boolean): Query {
-  const q: Query = { groupBy: 'lineno', limit: 10, gc: gcDefault, cumulative: false, name: undefined };
+  const q: Query = {
+    groupBy: 'lineno', limit: 10, gc: gcDefault, cumulative: false, name: undefined, hide: [], on: undefined,
+    precise: true, preciseForMs: DEFAULT_PRECISE_FOR_MS,
+  };
   const seen = new Set<string>();
   for (const [key, value] of params) {
     if (!allowed.includes(key)) {
       throw new BadRequest(`unknown parameter ${JSON.stringify(key.slice(0, 40))}; this endpoint takes ${allowed.join(', ') || 'none'}`);
     }
-    if (seen.has(key)) throw new BadRequest(`${key} given twice`);
+    if (seen.has(key) && key !== 'hide') throw new BadRequest(`${key} given twice`);
     seen.add(key);
     switch (key) {
       case 'groupBy':
@@ -51,6 +79,20 @@ export function parseQuery(params: URLSearchParams, allowed: readonly string[], 
       case 'name':
         if (!NAME.test(value)) throw new BadRequest('name must be 1 to 100 letters, digits or . : @ / - _');
         q.name = value;
+        break;
+      case 'hide':
+        if (value.length < 1 || value.length > 200) throw new BadRequest('hide must be a glob of 1 to 200 characters');
+        if (q.hide.length >= MAX_HIDE) throw new BadRequest(`hide given more than ${MAX_HIDE} times`);
+        q.hide.push(value);
+        break;
+      case 'on':
+        q.on = flag('on', value);
+        break;
+      case 'precise':
+        q.precise = flag('precise', value);
+        break;
+      case 'preciseFor':
+        q.preciseForMs = duration('preciseFor', value);
         break;
       default:
         throw new BadRequest(`unknown parameter ${key}`);

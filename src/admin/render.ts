@@ -12,9 +12,8 @@ export { formatSize as sizeText } from '../views/units';
 
 /** `beforeLabel` names the older snapshot for people: "the baseline", "the previous /diff". */
 export function liveReport(now: Snapshot, before: Snapshot | null, q: Query, beforeLabel: string | null): Report {
-  const options = { ...DEFAULT_REPORT_OPTIONS, groupBy: q.groupBy, top: q.limit, cumulative: q.cumulative };
-  const precise = now.info.header ? now.info.header.precise : false;
-  const report = reportFromSnapshots(['live'], now, before, options, precise);
+  const options = { ...DEFAULT_REPORT_OPTIONS, groupBy: q.groupBy, top: q.limit, cumulative: q.cumulative, hide: q.hide };
+  const report = reportFromSnapshots(['live'], [{ now, before }], options);
   return {
     ...report,
     at: { ...report.at, when: 'now', label: 'now' },

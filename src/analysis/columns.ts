@@ -1,6 +1,6 @@
 // Growable typed-array columns: one number per sample without one object per sample.
 
-type NumberArray = Uint32Array | Float64Array;
+type NumberArray = Uint8Array | Uint32Array | Float64Array;
 
 class Column<T extends NumberArray> {
   data: T;
@@ -24,6 +24,12 @@ class Column<T extends NumberArray> {
   /** The filled part (a view, not a copy). */
   view(): T {
     return this.data.subarray(0, this.length) as T;
+  }
+}
+
+export class U8Column extends Column<Uint8Array> {
+  constructor(capacity = 1024) {
+    super((n) => new Uint8Array(n), capacity);
   }
 }
 

@@ -1,11 +1,11 @@
 // Replays a trace stream into compact columns: one row per sampled allocation
 // (stack, size, estimated objects, batch it appeared in, batch it went away
 // in), so that the live set at any moment is a scan, not a map clone.
-import { BatchRecord, HeaderRecord, MemoryRecord, TrailerRecord } from '../format/proto';
+import { BatchRecord, HeaderRecord, MemoryRecord, PRECISE_OFF, PRECISE_ON, TrailerRecord } from '../format/proto';
 import { TraceReader, TraceSource } from '../format/reader';
 import { Frame } from '../model/frame';
 import { SymbolTable } from '../model/symbols';
-import { F64Column, U32Column } from './columns';
+import { F64Column, U32Column, U8Column } from './columns';
 import { estimatedObjects } from './estimate';
 
 /** allocFreed value of a sample that is still live at the end. */
@@ -33,6 +33,8 @@ export interface LoadedMarker {
   requestedNs: number | null;
   /** Number of batches applied before the marker: the live set it marks. */
   cut: number;
+  /** Set on the marker of a run-time switch of precise mode: batches from `cut` on are in the new mode. */
+  preciseSwitch: 'on' | 'off' | null;
 }
 
 export type MemorySample = MemoryRecord;
@@ -56,6 +58,13 @@ export interface LoadedTrace {
   batchCount: number;
   /** Batch times since the first header's start. */
   batchTimeNs: Float64Array;
+  /**
+   * 1 when the samples first seen in that batch were all allocated in precise
+   * mode (no inlining: exact functions), from the Header and the switch markers.
+   */
+  batchPrecise: Uint8Array;
+  /** Run-time switches of precise mode in the stream. */
+  preciseSwitches: number;
   markers: LoadedMarker[];
   /** Memory records, times made relative to the first header's start. */
   memory: MemorySample[];
@@ -122,6 +131,10 @@ class Loader {
   readonly born = new U32Column(1 << 16);
   readonly freed = new U32Column(1 << 16);
   readonly batchTime = new F64Column(1024);
+  readonly batchPrecise = new U8Column(1024);
+  /** Precise mode now: the segment's Header, then each switch marker. */
+  precise = false;
+  preciseSwitches = 0;
   seg: SegmentIds | null = null;
   segment: Segment | null = null;
   firstStartNs = 0;
@@ -144,6 +157,7 @@ class Loader {
       // one still held goes away in a synthetic batch at the new start.
       const b = this.batchTime.length;
       this.batchTime.push(offsetNs);
+      this.batchPrecise.push(0); // allocates nothing
       const freed = this.freed.data;
       for (let i = this.seg.allocStart; i < this.freed.length; i++) if (freed[i] === NEVER_FREED) freed[i] = b;
     }
@@ -152,6 +166,7 @@ class Loader {
       header: h, offsetNs, firstBatch: this.batchTime.length, trailer: null, allocs: 0, frees: 0, batches: 0,
     };
     this.segments.push(this.segment);
+    this.precise = h.precise;
     this.seeTime(offsetNs);
   }
 
@@ -187,6 +202,7 @@ class Loader {
     const { seg, segment } = this.ensureSegment();
     const index = this.batchTime.length;
     this.batchTime.push(this.absoluteTime(segment, b.timeNs));
+    this.batchPrecise.push(this.precise ? 1 : 0);
     segment.batches++;
 
     const ids = b.allocIds;
@@ -287,6 +303,8 @@ class Loader {
       allocFreed: this.freed.view(),
       batchCount: this.batchTime.length,
       batchTimeNs: this.batchTime.view(),
+      batchPrecise: this.batchPrecise.view(),
+      preciseSwitches: this.preciseSwitches,
       markers: this.markers,
       memory: this.memory,
       trailer: last ? last.trailer : null,
@@ -345,7 +363,15 @@ export function loadTrace(source: TraceSource, options: LoadOptions = {}): Loade
         const m = record.marker;
         const timeNs = loader.absoluteTime(segment, m.timeNs);
         const requestedNs = m.requestedNs > 0 ? segment.offsetNs + m.requestedNs : null;
-        loader.markers.push({ name: m.name, timeNs, gcForced: m.gcForced, requestedNs, cut: loader.batchTime.length });
+        const preciseSwitch = m.precise === PRECISE_ON ? 'on' : m.precise === PRECISE_OFF ? 'off' : null;
+        if (preciseSwitch !== null) {
+          // The writer polled just before the marker and switched right after it.
+          loader.precise = preciseSwitch === 'on';
+          loader.preciseSwitches++;
+        }
+        loader.markers.push({
+          name: m.name, timeNs, gcForced: m.gcForced, requestedNs, cut: loader.batchTime.length, preciseSwitch,
+        });
         break;
       }
       case 'trailer': {

@@ -1,7 +1,8 @@
 // What `report` shows, computed once for the text and JSON views: the live
 // set at one moment (optionally compared to another), filtered and grouped.
 import { Filter } from '../model/filter';
-import { Snapshot, Totals } from '../model/snapshot';
+import { Frame } from '../model/frame';
+import { Snapshot, Totals, WindowTotals } from '../model/snapshot';
 import { KeyType, Statistic, StatisticDiff } from '../model/statistic';
 import { SymbolTable } from '../model/symbols';
 import { loadTrace } from './load';
@@ -16,6 +17,8 @@ export interface ReportOptions {
   compareTo: string | null;
   include: string[];
   exclude: string[];
+  /** Frames dropped from every stack before grouping (pprof's -hide), after the filters. */
+  hide: string[];
   /** Filters check every frame, not only the most recent. */
   allFrames: boolean;
   cumulative: boolean;
@@ -23,7 +26,7 @@ export interface ReportOptions {
 }
 
 export const DEFAULT_REPORT_OPTIONS: Readonly<ReportOptions> = {
-  groupBy: 'lineno', top: 10, at: 'end', compareTo: null, include: [], exclude: [],
+  groupBy: 'lineno', top: 10, at: 'end', compareTo: null, include: [], exclude: [], hide: [],
   allFrames: false, cumulative: false, json: false,
 };
 
@@ -31,6 +34,18 @@ export interface ReportMoment {
   when: string;
   label: string;
   timeNs: number;
+}
+
+/**
+ * Whether the report's window was recorded in precise mode. The window is the
+ * live set shown, or with a comparison the samples the later live set gained
+ * since the earlier moment.
+ */
+export interface PreciseWindow extends WindowTotals {
+  /** No allocation in the window was made with inlining on: every function is exact. */
+  exact: boolean;
+  /** Precise mode was switched while the traced app ran, so exactness depends on the window. */
+  switched: boolean;
 }
 
 export interface Report {
@@ -45,8 +60,13 @@ export interface Report {
   total: Totals;
   /** Totals of the compared-to snapshot, when comparing. */
   totalBefore: Totals | null;
-  /** False if any trace was recorded with TurboFan inlining on. */
-  precise: boolean;
+  /** How much of the window was allocated with inlining on (allocations of inlined callees charged to callers). */
+  precise: PreciseWindow;
+  /**
+   * Some of the top entries are Node's own functions while part of the window
+   * was allocated with inlining on: they probably host inlined application code.
+   */
+  nodeInternalTop: boolean;
   /** Problems with the data (truncation...), for stderr and JSON. */
   warnings: string[];
 }
@@ -54,10 +74,6 @@ export interface Report {
 export function isDiff(e: Statistic | StatisticDiff): e is StatisticDiff {
   return e instanceof StatisticDiff;
 }
-
-/** The note shown once when a trace was not recorded in precise mode. */
-export const INLINING_NOTE =
-  'allocations in functions that V8 inlined are charged to their callers; record with --precise (ALLOCTRACE_PRECISE=1) for exact functions';
 
 function buildFilters(options: ReportOptions): Filter[] {
   const opts = { allFrames: options.allFrames };
@@ -67,37 +83,82 @@ function buildFilters(options: ReportOptions): Filter[] {
   ];
 }
 
+/** One source's live set at the report's moment, and at the compared-to moment. */
+export interface SnapshotPair {
+  now: Snapshot;
+  before: Snapshot | null;
+}
+
 /**
  * Loads each file, takes its live set at options.at (and compareTo), merges
  * the files into one report. Throws NotATraceError, WhenError or I/O errors.
  */
 export function buildReport(files: readonly string[], options: ReportOptions): Report {
   const symbols = new SymbolTable();
-  const now: Snapshot[] = [];
-  const before: Snapshot[] = [];
-  let precise = true;
-  for (const file of files) {
+  const pairs: SnapshotPair[] = files.map((file) => {
     const trace = loadTrace(file, { symbols });
-    now.push(Snapshot.fromTrace(trace, resolveWhen(trace, options.at)));
-    if (options.compareTo !== null) before.push(Snapshot.fromTrace(trace, resolveWhen(trace, options.compareTo)));
-    for (const s of trace.segments) if (!s.header.precise) precise = false;
-  }
-  const old = before.length > 0 ? Snapshot.merge(before) : null;
-  return reportFromSnapshots(files, Snapshot.merge(now), old, options, precise);
+    const now = Snapshot.fromTrace(trace, resolveWhen(trace, options.at));
+    const before = options.compareTo === null ? null : Snapshot.fromTrace(trace, resolveWhen(trace, options.compareTo));
+    return { now, before };
+  });
+  return reportFromSnapshots(files, pairs, options);
 }
 
-/** The report of one live set (optionally against an older one): files or in-process snapshots alike. */
-export function reportFromSnapshots(
-  files: readonly string[], now: Snapshot, before: Snapshot | null, options: ReportOptions, precise: boolean,
-): Report {
+/** The samples the later of the two live sets gained since the earlier one (all of `now` without one). */
+function windowOf({ now, before }: SnapshotPair): WindowTotals {
+  if (before === null) return now.windowTotals(null);
+  const [later, earlier] = now.info.timeNs >= before.info.timeNs ? [now, before] : [before, now];
+  return later.windowTotals(earlier.info.timeNs);
+}
+
+/** The frame an entry is keyed by. */
+function keyFrame(e: Statistic | StatisticDiff): Frame | null {
+  return e.keyType === 'traceback' ? e.traceback.leaf : e.traceback.frames[0] ?? null;
+}
+
+/** Top entries looked at for Node's own functions. */
+const NODE_INTERNAL_TOP = 3;
+
+/**
+ * Whether Node's own functions lead the growing top entries: the first of
+ * them, or most of them. (One among several is often real: module loading.)
+ */
+function nodeInternalLeads(top: readonly (Statistic | StatisticDiff)[]): boolean {
+  const growing = top.filter((e) => (isDiff(e) ? e.sizeDiff : e.size) > 0);
+  const internal = growing.map((e) => {
+    const f = keyFrame(e);
+    return f !== null && !f.builtin && f.file.startsWith('node:');
+  });
+  return internal.length > 0 && (internal[0] || internal.filter(Boolean).length * 2 > internal.length);
+}
+
+/**
+ * The report of each source's live set (optionally against an older one),
+ * merged: files or in-process snapshots alike. Each source's times are its
+ * own, so each pair's window is taken before the merge.
+ */
+export function reportFromSnapshots(files: readonly string[], pairs: readonly SnapshotPair[], options: ReportOptions): Report {
   const filters = buildFilters(options);
-  const snap = now.filterTraces(filters);
-  const old = before ? before.filterTraces(filters) : null;
+  const shown = (s: Snapshot): Snapshot => s.filterTraces(filters).hideFrames(options.hide);
+  const prepared = pairs.map((p) => ({ now: shown(p.now), before: p.before && shown(p.before) }));
+  const window = { size: 0, inlinedSize: 0 };
+  for (const p of prepared) {
+    const w = windowOf(p);
+    window.size += w.size;
+    window.inlinedSize += w.inlinedSize;
+  }
+  const precise: PreciseWindow = {
+    ...window, exact: window.inlinedSize === 0, switched: pairs.some((p) => p.now.info.preciseSwitches > 0),
+  };
+  const snap = Snapshot.merge(prepared.map((p) => p.now));
+  const befores = prepared.flatMap((p) => (p.before ? [p.before] : []));
+  const old = befores.length > 0 ? Snapshot.merge(befores) : null;
   const statOptions = { cumulative: options.cumulative };
   const entries = old
     ? snap.compareTo(old, options.groupBy, statOptions)
     : snap.statistics(options.groupBy, statOptions);
   const moment = (s: Snapshot): ReportMoment => ({ when: s.info.when, label: s.info.label, timeNs: s.info.timeNs });
+  const nodeInternalTop = !precise.exact && nodeInternalLeads(entries.slice(0, Math.min(NODE_INTERNAL_TOP, options.top)));
   return {
     files: [...files],
     options,
@@ -108,6 +169,7 @@ export function reportFromSnapshots(
     total: snap.total,
     totalBefore: old ? old.total : null,
     precise,
+    nodeInternalTop,
     warnings: snap.info.warnings,
   };
 }

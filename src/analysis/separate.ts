@@ -26,10 +26,9 @@ function reportOne(file: string, options: ReportOptions): FileReport {
   const trace = loadTrace(file);
   const now = Snapshot.fromTrace(trace, resolveWhen(trace, options.at));
   const before = options.compareTo === null ? null : Snapshot.fromTrace(trace, resolveWhen(trace, options.compareTo));
-  const precise = trace.segments.every((s) => s.header.precise);
   const h = trace.segments.length > 0 ? trace.segments[0].header : null;
   const origin = h ? { pid: h.pid, threadId: h.threadId, argv: [...h.argv], hostname: h.hostname } : null;
-  return { file, origin, report: reportFromSnapshots([file], now, before, options, precise) };
+  return { file, origin, report: reportFromSnapshots([file], [{ now, before }], options) };
 }
 
 /** One entry per file, in the order given; failures are entries too (never thrown). */

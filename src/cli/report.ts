@@ -30,6 +30,11 @@ Options:
                      and on the path relative to the traced process's cwd)
   --exclude GLOB     drop samples whose most recent frame's file matches
   --all-frames       --include/--exclude look at every frame
+  --hide GLOB        drop frames whose file matches from every stack before
+                     grouping (pprof's -hide; repeatable, after the filters):
+                     --hide 'node:*' charges each allocation to the nearest
+                     frame outside Node's own code. A sample left with no
+                     frame is dropped
   --cumulative       count each sample for every function on its stack (once)
   --separate         one report per FILE, headed by its pid, thread and
                      command; with --json: {"reports": [report per FILE],
@@ -66,13 +71,14 @@ export function checkTop(value: string | number): number {
 }
 
 export function reportOptions(input: ReportInput): ReportOptions {
-  const o: ReportOptions = { ...DEFAULT_REPORT_OPTIONS, include: [], exclude: [] };
+  const o: ReportOptions = { ...DEFAULT_REPORT_OPTIONS, include: [], exclude: [], hide: [] };
   if (input.groupBy !== undefined) o.groupBy = checkGroupBy(input.groupBy);
   if (input.top !== undefined) o.top = checkTop(input.top);
   if (input.at !== undefined) o.at = input.at;
   if (input.compareTo !== undefined) o.compareTo = input.compareTo;
   if (input.include) o.include = [...input.include];
   if (input.exclude) o.exclude = [...input.exclude];
+  if (input.hide) o.hide = [...input.hide];
   if (input.allFrames !== undefined) o.allFrames = input.allFrames;
   if (input.cumulative !== undefined) o.cumulative = input.cumulative;
   if (input.json !== undefined) o.json = input.json;
@@ -130,6 +136,7 @@ export function reportCommand(argv: string[]): number {
         'compare-to': { type: 'string' },
         include: { type: 'string', multiple: true },
         exclude: { type: 'string', multiple: true },
+        hide: { type: 'string', multiple: true },
         'all-frames': { type: 'boolean' },
         cumulative: { type: 'boolean' },
         separate: { type: 'boolean' },
@@ -152,6 +159,7 @@ export function reportCommand(argv: string[]): number {
     compareTo: v['compare-to'],
     include: v.include,
     exclude: v.exclude,
+    hide: v.hide,
     allFrames: v['all-frames'],
     cumulative: v.cumulative,
     json: v.json,

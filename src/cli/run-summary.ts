@@ -59,8 +59,7 @@ export function summarizeRun(found: readonly FoundTrace[]): RunSummary {
 }
 
 function report(trace: LoadedTrace, when: string, options: ReportOptions): Report {
-  const precise = trace.segments.every((s) => s.header.precise);
-  return reportFromSnapshots([trace.name], Snapshot.fromTrace(trace, resolveWhen(trace, when)), null, options, precise);
+  return reportFromSnapshots([trace.name], [{ now: Snapshot.fromTrace(trace, resolveWhen(trace, when)), before: null }], options);
 }
 
 /** The busiest trace's report at its end, preceded by its report at the peak when the peak held more. */
@@ -76,8 +75,8 @@ export function formatBusiestReports(summary: RunSummary, options: ReportOptions
   if (readable > 1) lines.push(`(the process that allocated the most of the ${readable} traced: ${formatSize(run.allocated as number)} sampled)`);
   let out = `${lines.join('\n')}\n`;
   if (peak.total.size > end.total.size) {
-    // The inlining note follows once, under the end report.
-    out += `${formatTextReport({ ...peak, precise: true })}\n`;
+    // The notes follow once, under the end report.
+    out += `${formatTextReport({ ...peak, precise: { ...peak.precise, exact: true, switched: false }, nodeInternalTop: false })}\n`;
   }
   return out + formatTextReport(end);
 }

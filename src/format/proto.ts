@@ -84,7 +84,13 @@ export interface MarkerRecord {
   gcForced: boolean;
   /** When the marker was asked for, if earlier (near-heap-limit: V8's callback); 0 otherwise. */
   requestedNs: number;
+  /** A run-time switch of precise mode: PRECISE_ON or PRECISE_OFF; 0 (or absent) otherwise. */
+  precise?: number;
 }
+
+/** Marker.precise values (proto enum PreciseSwitch). */
+export const PRECISE_ON = 1;
+export const PRECISE_OFF = 2;
 
 export interface TrailerRecord {
   timeNs: number;

@@ -4,7 +4,9 @@
 // the framework wrappers are not in the list: they call the app's own routes.
 import { Filter } from './filter';
 
-const OWN_FILES = ['api.js', 'tracer.js', 'register.js', 'native.js', 'options.js', 'warn.js', 'admin/render.js'];
+const OWN_FILES = [
+  'api.js', 'tracer.js', 'register.js', 'native.js', 'options.js', 'warn.js', 'precise.js', 'signals.js', 'admin/render.js',
+];
 const OWN_DIRS = ['format', 'model', 'analysis', 'views'];
 
 /** Exclusive filters on every frame for the code under `tracerDir` (the traced process's dist/). */

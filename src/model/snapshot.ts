@@ -24,11 +24,27 @@ export interface SnapshotInfo {
   sources: string[];
   /** Problems met reading the data (truncation...). */
   warnings: string[];
+  /** Run-time switches of precise mode in the trace (markers `precise-on` / `precise-off`). */
+  preciseSwitches: number;
+}
+
+/** The live samples, one entry per sample in each column. */
+export interface SnapshotColumns extends SampleColumns {
+  /** When the sample was first seen (its batch's time), ns since the trace's start. */
+  born: Float64Array;
+  /** 1 when it was allocated in precise mode (no inlining): its frames are exact. */
+  precise: Uint8Array;
 }
 
 export interface StatisticsOptions {
   /** Count every frame of a traceback (each distinct key once), not only the most recent. */
   cumulative?: boolean;
+  /**
+   * Glob patterns (as Filter's) of frames to drop from every stack before
+   * grouping (pprof's -hide): `['node:*']` charges each allocation to the
+   * nearest frame outside Node's own code. See Snapshot.hideFrames.
+   */
+  hide?: readonly string[];
 }
 
 export interface LoadSnapshotOptions {
@@ -38,12 +54,20 @@ export interface LoadSnapshotOptions {
 
 export interface Totals { size: number; count: number; samples: number }
 
+/** What a report's window holds: see Snapshot.windowTotals. */
+export interface WindowTotals {
+  /** Estimated bytes of the live samples in the window. */
+  size: number;
+  /** Of those, the bytes allocated with inlining on (charged to callers when inlined). */
+  inlinedSize: number;
+}
+
 export class Snapshot {
   readonly symbols: SymbolTable;
   readonly info: SnapshotInfo;
-  private readonly cols: SampleColumns;
+  private readonly cols: SnapshotColumns;
 
-  constructor(symbols: SymbolTable, cols: SampleColumns, info: SnapshotInfo) {
+  constructor(symbols: SymbolTable, cols: SnapshotColumns, info: SnapshotInfo) {
     this.symbols = symbols;
     this.cols = cols;
     this.info = info;
@@ -56,20 +80,26 @@ export class Snapshot {
     const stacks = new Uint32Array(n);
     const sampleSizes = new Uint32Array(n);
     const objects = new Uint32Array(n);
+    const born = new Float64Array(n);
+    const precise = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const r = rows[i];
       stacks[i] = trace.allocStack[r];
       sampleSizes[i] = trace.allocSize[r];
       objects[i] = trace.allocObjects[r];
+      const b = trace.allocBorn[r];
+      born[i] = trace.batchTimeNs[b];
+      precise[i] = trace.batchPrecise[b];
     }
     const first = trace.segments[0];
-    const snapshot = new Snapshot(trace.symbols, { stacks, sampleSizes, objects }, {
+    const snapshot = new Snapshot(trace.symbols, { stacks, sampleSizes, objects, born, precise }, {
       header: first ? first.header : null,
       when: moment.when,
       label: moment.label,
       timeNs: moment.timeNs,
       sources: [trace.name],
       warnings: [...trace.warnings],
+      preciseSwitches: trace.preciseSwitches,
     });
     const tracerDir = first ? first.header.tracerDir : '';
     return tracerDir ? snapshot.filterTraces(ownCodeFilters(tracerDir)) : snapshot;
@@ -96,6 +126,8 @@ export class Snapshot {
     const stacks = new Uint32Array(n);
     const sampleSizes = new Uint32Array(n);
     const objects = new Uint32Array(n);
+    const born = new Float64Array(n);
+    const precise = new Uint8Array(n);
     let at = 0;
     for (const s of snapshots) {
       const remap = s.symbols === symbols ? null : new Map<number, number>();
@@ -112,14 +144,17 @@ export class Snapshot {
         stacks[at] = stack;
         sampleSizes[at] = s.cols.sampleSizes[i];
         objects[at] = s.cols.objects[i];
+        born[at] = s.cols.born[i];
+        precise[at] = s.cols.precise[i];
         at++;
       }
     }
     const first = snapshots[0].info;
-    return new Snapshot(symbols, { stacks, sampleSizes, objects }, {
+    return new Snapshot(symbols, { stacks, sampleSizes, objects, born, precise }, {
       ...first,
       sources: snapshots.flatMap((s) => s.info.sources),
       warnings: snapshots.flatMap((s) => s.info.warnings),
+      preciseSwitches: snapshots.reduce((a, s) => a + s.info.preciseSwitches, 0),
     });
   }
 
@@ -157,10 +192,80 @@ export class Snapshot {
     return { size, count, samples: this.length };
   }
 
+  /**
+   * Estimated bytes of the live samples first seen after `sinceNs` (all of
+   * them when null), and how many of those bytes were allocated with
+   * inlining on: a report's window is exact when that part is 0.
+   */
+  windowTotals(sinceNs: number | null): WindowTotals {
+    let size = 0;
+    let inlinedSize = 0;
+    const { sampleSizes, objects, born, precise } = this.cols;
+    for (let i = 0; i < this.length; i++) {
+      if (sinceNs !== null && !(born[i] > sinceNs)) continue;
+      const bytes = sampleSizes[i] * objects[i];
+      size += bytes;
+      if (precise[i] === 0) inlinedSize += bytes;
+    }
+    return { size, inlinedSize };
+  }
+
   statistics(keyType: KeyType, options: StatisticsOptions = {}): Statistic[] {
     const cumulative = options.cumulative ?? false;
     checkKeyType(keyType, cumulative);
+    if (options.hide !== undefined && options.hide.length > 0) {
+      return this.hideFrames(options.hide).statistics(keyType, { cumulative });
+    }
     return groupStatistics(this.symbols, this.cols, keyType, cumulative);
+  }
+
+  /**
+   * A new snapshot whose stacks lack the frames matching any of the glob
+   * patterns (matched as Filter matches a frame's file: recorded path and
+   * path relative to the traced cwd; builtins stay, folded into whichever
+   * caller is left). As with pprof's -hide, a sample left with no script
+   * frame is dropped.
+   */
+  hideFrames(patterns: readonly string[]): Snapshot {
+    if (patterns.length === 0) return this;
+    const filters = patterns.map((p) => new Filter(false, p));
+    const cwd = this.cwd;
+    const hidden = (frameId: number): boolean => {
+      const f = this.symbols.frame(frameId);
+      return !f.builtin && filters.some((flt) => flt.matchesFrame(f, cwd));
+    };
+    // Old stack id → new stack id, or -1 when nothing is left of it.
+    const mapped = new Map<number, number>();
+    const keep: number[] = [];
+    const stacks: number[] = [];
+    for (let i = 0; i < this.length; i++) {
+      const s = this.cols.stacks[i];
+      let m = mapped.get(s);
+      if (m === undefined) {
+        const frames = this.symbols.stackFrames(s);
+        const left = Array.from(frames).filter((f) => !hidden(f));
+        const hadScript = frames.some((f) => !this.symbols.frame(f).builtin);
+        const hasScript = left.some((f) => !this.symbols.frame(f).builtin);
+        m = left.length === frames.length ? s : hadScript && !hasScript ? -1 : this.symbols.internStack(left);
+        mapped.set(s, m);
+      }
+      if (m < 0) continue;
+      keep.push(i);
+      stacks.push(m);
+    }
+    return new Snapshot(this.symbols, this.rows(keep, Uint32Array.from(stacks)), this.info);
+  }
+
+  /** The columns of the rows `keep`, with `stacks` in place of theirs when given. */
+  private rows(keep: readonly number[], stacks?: Uint32Array): SnapshotColumns {
+    const c = this.cols;
+    return {
+      stacks: stacks ?? Uint32Array.from(keep, (i) => c.stacks[i]),
+      sampleSizes: Uint32Array.from(keep, (i) => c.sampleSizes[i]),
+      objects: Uint32Array.from(keep, (i) => c.objects[i]),
+      born: Float64Array.from(keep, (i) => c.born[i]),
+      precise: Uint8Array.from(keep, (i) => c.precise[i]),
+    };
   }
 
   /** Differences from `old` per key, biggest |sizeDiff| first (tracemalloc's compare_to). */
@@ -195,10 +300,7 @@ export class Snapshot {
       }
       if (ok) keep.push(i);
     }
-    const pick = (a: Uint32Array): Uint32Array => Uint32Array.from(keep, (i) => a[i]);
-    return new Snapshot(this.symbols, {
-      stacks: pick(this.cols.stacks), sampleSizes: pick(this.cols.sampleSizes), objects: pick(this.cols.objects),
-    }, this.info);
+    return new Snapshot(this.symbols, this.rows(keep), this.info);
   }
 
   /** This snapshot as a self-contained trace stream. */
@@ -221,7 +323,9 @@ export class Snapshot {
     // Estimated counts are recomputed from size and the header's interval on
     // load; a merge of traces with different intervals keeps the first's.
     const header = this.info.header ?? DEFAULT_HEADER;
-    return encodeTraceStream(header, this.info.timeNs, { stacks, sampleStacks, sampleSizes: this.cols.sampleSizes });
+    return encodeTraceStream(header, this.info.timeNs, {
+      stacks, sampleStacks, sampleSizes: this.cols.sampleSizes, sampleBorn: this.cols.born, samplePrecise: this.cols.precise,
+    });
   }
 
   /** Writes toBytes() to a file (load it back with Snapshot.load). */

@@ -57,7 +57,8 @@ export function formatTextInfo(t: LoadedTrace): string {
     row('Cwd', h.cwd);
     row('Started', startDate(h.startTimeUnixNs));
     row('Sampling', `every ${formatSize(h.sampleInterval)} on average, ${h.stackDepth} frames, polled every ${h.pollIntervalMs} ms, ` +
-      (h.precise ? 'precise (inlining off)' : 'inlining on (inlined callees charged to callers)'));
+      (h.precise ? 'precise (inlining off)' : 'inlining on (inlined callees charged to callers)') +
+      (t.preciseSwitches > 0 ? ` at the start, then precise mode switched ${t.preciseSwitches} times (markers precise-on / precise-off)` : ''));
   } else {
     row('Process', 'unknown (no header)');
   }

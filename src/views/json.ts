@@ -1,7 +1,8 @@
 // `report --json`: the object docs/json.md documents.
-import { INLINING_NOTE, isDiff, Report } from '../analysis/report';
+import { isDiff, Report } from '../analysis/report';
 import { Frame } from '../model/frame';
 import { KeyType, Statistic, StatisticDiff } from '../model/statistic';
+import { inliningNote, nodeInternalNote } from './notes';
 
 /**
  * The version of every JSON form the CLI prints (report, report --separate,
@@ -41,6 +42,11 @@ export interface JsonReport {
   total: { size: number; count: number; samples: number };
   stats: JsonStat[];
   other: { entries: number; size: number };
+  /**
+   * The window (the live set shown, or what it gained since compareTo):
+   * estimated bytes, of which allocated with inlining on; exact when none.
+   */
+  precise: { exact: boolean; windowSize: number; inlinedSize: number };
   warnings: string[];
 }
 
@@ -65,7 +71,7 @@ function jsonStat(e: Statistic | StatisticDiff): JsonStat {
 export function toJsonReport(r: Report): JsonReport {
   const rest = r.entries.slice(r.options.top);
   const warnings = [...r.warnings];
-  if (!r.precise) warnings.push(INLINING_NOTE);
+  for (const note of [inliningNote(r), nodeInternalNote(r)]) if (note !== null) warnings.push(note);
   return {
     schema: JSON_SCHEMA,
     file: r.files.length === 1 ? r.files[0] : r.files,
@@ -75,6 +81,7 @@ export function toJsonReport(r: Report): JsonReport {
     total: { ...r.total },
     stats: r.entries.slice(0, r.options.top).map(jsonStat),
     other: { entries: rest.length, size: rest.reduce((a, e) => a + e.size, 0) },
+    precise: { exact: r.precise.exact, windowSize: r.precise.size, inlinedSize: r.precise.inlinedSize },
     warnings,
   };
 }

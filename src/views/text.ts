@@ -1,7 +1,8 @@
 // The text report, in tracemalloc's style.
-import { INLINING_NOTE, isDiff, Report } from '../analysis/report';
+import { isDiff, Report } from '../analysis/report';
 import { KeyType } from '../model/statistic';
 import { formatFrame, formatKey } from './frames';
+import { exactNote, inliningNote, nodeInternalNote } from './notes';
 import { formatDelta, formatSize, formatTime } from './units';
 
 const NOUN: Record<KeyType, string> = {
@@ -15,6 +16,7 @@ export function reportHeading(r: Report): string {
   if (r.files.length > 1) h += `, ${r.files.length} traces merged`;
   const filters = [...o.include.map((p) => `+${p}`), ...o.exclude.map((p) => `-${p}`)];
   if (filters.length > 0) h += `, filtered ${filters.join(' ')}${o.allFrames ? ' (all frames)' : ''}`;
+  if (o.hide.length > 0) h += `, frames hidden: ${o.hide.join(' ')}`;
   if (o.groupBy !== 'filename') h += ' — "line" is the function\'s definition line';
   return h;
 }
@@ -47,6 +49,11 @@ export function formatTextReport(r: Report): string {
   lines.push(b
     ? `Total: ${formatSize(t.size)} (${formatSize(t.size - b.size, true)}), count=${t.count} (${formatDelta(t.count - b.count)}), samples=${t.samples}`
     : `Total: ${formatSize(t.size)}, count=${t.count}, samples=${t.samples}`);
-  if (!r.precise) lines.push(`Note: ${INLINING_NOTE}.`);
+  const inlining = inliningNote(r);
+  if (inlining !== null) lines.push(`Note: ${inlining}.`);
+  const exact = exactNote(r);
+  if (exact !== null) lines.push(`Exact: ${exact}.`);
+  const nodeTop = nodeInternalNote(r);
+  if (nodeTop !== null) lines.push(`Note: ${nodeTop}.`);
   return lines.join('\n') + '\n';
 }
