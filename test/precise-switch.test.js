@@ -139,8 +139,9 @@ test('NODE_V8_COVERAGE set: the switch is skipped with one warning and the answe
 });
 
 for (const [value, why] of [
-  ['SIGTERM', /killable/], ['SIGINT', /killable/], ['SIGHUP', /killable/], ['SIGQUIT', /killable/],
-  ['SIGKILL', /cannot be caught/], ['SIGSTOP', /cannot be caught/], ['SIGUSR1', /inspector/], ['SIGNOPE', /must name a signal/],
+  ['SIGTERM', /ends the process/], ['SIGINT', /ends the process/], ['SIGHUP', /ends the process/], ['SIGQUIT', /ends the process/],
+  ['SIGKILL', /cannot be listened to/], ['SIGSTOP', /cannot be listened to/], ['SIGUSR1', /inspector/],
+  ['SIGNOPE', /not a signal alloctrace listens to/],
   ['SIGUSR2', /ALLOCTRACE_SIGNAL writes markers on it/],
 ]) {
   test(`ALLOCTRACE_PRECISE_SIGNAL=${value} is refused with one warning; tracing goes on`, () => {

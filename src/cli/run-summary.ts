@@ -75,8 +75,9 @@ export function formatBusiestReports(summary: RunSummary, options: ReportOptions
   if (readable > 1) lines.push(`(the process that allocated the most of the ${readable} traced: ${formatSize(run.allocated as number)} sampled)`);
   let out = `${lines.join('\n')}\n`;
   if (peak.total.size > end.total.size) {
-    // The notes follow once, under the end report.
-    out += `${formatTextReport({ ...peak, precise: { ...peak.precise, exact: true, switched: false }, nodeInternalTop: false })}\n`;
+    // The notes come once: under the end report, unless its window holds nothing they concern.
+    const quiet = { ...peak, precise: { ...peak.precise, exact: true, switched: false }, nodeInternalTop: false };
+    out += `${formatTextReport(end.precise.exact ? peak : quiet)}\n`;
   }
   return out + formatTextReport(end);
 }
