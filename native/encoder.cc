@@ -4,7 +4,8 @@
 
 namespace alloctrace {
 
-const char kMagic[8] = {'A', 'T', 'R', 'A', 'C', 'E', '\0', 1};
+const char kMagic[8] = {'A', 'T', 'R', 'A', 'C', 'E', '\0', 2};
+const char kMagicUnchecked[8] = {'A', 'T', 'R', 'A', 'C', 'E', '\0', 1};
 
 namespace {
 
@@ -94,7 +95,7 @@ void Encoder::AllDefinitions(std::string* out) const { out->append(definitions_)
 
 void Encoder::Header(const HeaderInfo& h, std::string* out) {
   std::string msg;
-  wire::UintField(&msg, 1, 1);  // format version
+  wire::UintField(&msg, 1, 2);  // format version
   wire::UintField(&msg, 2, h.start_time_unix_ns);
   wire::UintField(&msg, 3, h.pid);
   wire::UintField(&msg, 4, h.thread_id);
@@ -113,11 +114,12 @@ void Encoder::Header(const HeaderInfo& h, std::string* out) {
   wire::UintField(&msg, 12, h.precise ? 1 : 0);
   wire::BytesField(&msg, 13, h.cwd);
   wire::BytesField(&msg, 14, h.tracer_dir);
+  wire::UintField(&msg, 15, h.part);
   AppendRecord(out, kHeader, msg);
 }
 
 void Encoder::Batch(uint64_t time_ns, const std::vector<NewSample>& samples,
-                    const std::vector<uint64_t>& freed, std::string* out) {
+                    const std::vector<uint64_t>& freed, std::string* out, bool live_set) {
   std::string msg;
   wire::UintField(&msg, 1, time_ns);
   uint64_t prev = 0;
@@ -134,6 +136,7 @@ void Encoder::Batch(uint64_t time_ns, const std::vector<NewSample>& samples,
     prev = id;
     return d;
   });
+  wire::UintField(&msg, 6, live_set ? 1 : 0);
   AppendRecord(out, kBatch, msg);
 }
 

@@ -23,6 +23,9 @@ struct HeaderInfo {
   bool precise = false;
   std::string cwd;
   std::string tracer_dir;
+  // 0: the session's first file; N: the Nth file it rotated into (same
+  // start time and pid: a continuation, which restates the live set).
+  uint32_t part = 0;
 };
 
 struct FrameInfo {
@@ -43,7 +46,12 @@ struct MemoryInfo {
   uint64_t rss = 0, heap_total = 0, heap_used = 0, external = 0, array_buffers = 0;
 };
 
+// Trace files: "ATRACE\0" + format version 2, whose records each carry a
+// CRC32C after them (added by the writer thread, see writer.cc).
 extern const char kMagic[8];
+// In-memory streams (Tracer::Snapshot), never written to disk by the
+// tracer: format version 1, records without checksums.
+extern const char kMagicUnchecked[8];
 
 class Encoder {
  public:
@@ -54,9 +62,10 @@ class Encoder {
   uint32_t InternStack(const std::vector<uint32_t>& frames, std::string* out);
 
   static void Header(const HeaderInfo& h, std::string* out);
-  // `new_samples` sorted by id; `freed_ids` sorted.
+  // `new_samples` sorted by id; `freed_ids` sorted. With `live_set`, the
+  // samples are the whole live set (the start of a rotated file), not new.
   static void Batch(uint64_t time_ns, const std::vector<NewSample>& new_samples,
-                    const std::vector<uint64_t>& freed_ids, std::string* out);
+                    const std::vector<uint64_t>& freed_ids, std::string* out, bool live_set = false);
   static void Memory(uint64_t time_ns, const MemoryInfo& m, std::string* out);
   static void Marker(uint64_t time_ns, const std::string& name, bool gc_forced, std::string* out,
                      uint64_t requested_ns = 0);

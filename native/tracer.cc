@@ -56,7 +56,9 @@ std::string Tracer::Start(const TracerOptions& options) {
   std::unique_ptr<Writer> writer;
   if (!options_.file.empty()) {
     writer.reset(new Writer());
-    std::string err = writer->Open(options_.file, options_.file == last_file_, options_.exclusive);
+    bool restart = options_.file == last_file_;
+    std::string err = writer->Open(options_.file, options_.if_taken, restart, restart ? chain_ : FileChain(),
+                                   options_.keep);
     if (!err.empty()) return err;
     last_file_ = options_.file;
   }
@@ -74,11 +76,13 @@ std::string Tracer::Start(const TracerOptions& options) {
   current_bytes_ = peak_bytes_ = 0;
   allocs_ = frees_ = batches_ = 0;
   polls_ = 0;
+  part_ = 0;
   start_ns_ = uv_hrtime();
   options_.header.start_time_unix_ns = WallClockNs();
   options_.header.sample_interval = options_.interval;
   options_.header.stack_depth = options_.depth;
   options_.header.poll_interval_ms = options_.poll_ms;
+  options_.header.part = 0;
   tracing_ = true;
   if (!near_limit_hooked_ && !near_limit_fired_) {
     isolate_->AddNearHeapLimitCallback(OnNearHeapLimit, this);
@@ -89,8 +93,35 @@ std::string Tracer::Start(const TracerOptions& options) {
   Encoder::Header(options_.header, &out);
   Encoder::Marker(0, "start", false, &out);
   Emit(std::move(out));
+  prefix_bytes_ = writer_ ? writer_->file_bytes() : 0;
   ScheduleNext(0);
   return "";
+}
+
+// The next file begins with what reading it alone needs: a Header (the same
+// session, its part number), every definition made so far (later batches may
+// use any of them) and the live set as a batch that restates it. The
+// writer thread creates the file, so this poll never waits on the disk.
+void Tracer::MaybeRotate(uint64_t now) {
+  if (!tracing_ || !writer_ || options_.max_bytes == 0) return;
+  uint64_t bytes = writer_->file_bytes();
+  // Rotate only once a file holds as much again as its start, or a start
+  // bigger than the cap (a huge live set) would rotate at every poll.
+  if (bytes < options_.max_bytes || bytes < 2 * prefix_bytes_) return;
+  std::string out;
+  HeaderInfo header = options_.header;
+  header.part = ++part_;
+  Encoder::Header(header, &out);
+  encoder_.AllDefinitions(&out);
+  std::vector<NewSample> samples;
+  samples.reserve(live_.size());
+  for (const Live& l : live_) samples.push_back({l.id, l.stack, l.size});
+  Encoder::Batch(now, samples, {}, &out, true);
+  // The Trailer counts what each file adds.
+  allocs_ = frees_ = 0;
+  batches_ = 1;
+  if (!writer_->Rotate(std::move(out))) return Fail(writer_->error());
+  prefix_bytes_ = writer_->file_bytes();
 }
 
 void Tracer::ScheduleNext(uint64_t poll_cost_ns) {
@@ -235,6 +266,7 @@ void Tracer::Poll() {
   timeline_.push_back({now, current_bytes_, mem});
   if (timeline_.size() > kTimelinePoints) timeline_.pop_front();
   Emit(std::move(out));
+  MaybeRotate(now);
 }
 
 uint32_t Tracer::ResolveFrame(const v8::AllocationProfile::Node* node, std::string* out) {
@@ -291,7 +323,10 @@ void Tracer::Halt() {
   }
   uv_timer_stop(timer_);
   isolate_->GetHeapProfiler()->StopSamplingHeapProfiler();
-  if (writer_) writer_->Close();
+  if (writer_) {
+    writer_->Close();
+    chain_ = writer_->chain();
+  }
   writer_.reset();
   live_.clear();
   node_stack_.clear();
@@ -350,7 +385,8 @@ std::string Tracer::Snapshot(bool gc) {
   if (!tracing_) return "";
   PollAroundGc(gc);
   if (!tracing_) return "";
-  std::string out(kMagic, sizeof(kMagic));
+  // Handed to JavaScript, never to the disk: no checksums (format 1).
+  std::string out(kMagicUnchecked, sizeof(kMagicUnchecked));
   Encoder::Header(options_.header, &out);
   encoder_.AllDefinitions(&out);
   std::vector<NewSample> samples;

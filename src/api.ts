@@ -20,6 +20,10 @@ export interface StartOptions {
   precise?: boolean;
   /** A full GC before the exit snapshot (default true; slow on very large heaps). */
   exitGc?: boolean;
+  /** Start the next file (FILE.1.atrace, ...) once one holds this many bytes; default 1 GiB, 0: never. */
+  maxBytes?: number;
+  /** Files kept when rotating (older ones this process wrote are deleted); default 5, 0: all. */
+  keep?: number;
 }
 
 export interface TracedMemory {
@@ -49,6 +53,8 @@ export function start(options: StartOptions | number = {}): boolean {
       pollMs: checkNumber('pollMs', o.pollMs ?? DEFAULTS.pollMs, 'pollMs'),
       precise: o.precise ?? false,
       exitGc: o.exitGc ?? true,
+      maxBytes: checkNumber('maxBytes', o.maxBytes ?? (DEFAULTS.maxBytes as number), 'maxBytes'),
+      keep: checkNumber('keep', o.keep ?? (DEFAULTS.keep as number), 'keep'),
     };
   } catch (err) {
     if (!(err instanceof OptionError)) throw err;

@@ -1,5 +1,6 @@
 // Encodes a self-contained trace stream (what Snapshot.dump() writes), with
-// protobufjs from the same schema the reader decodes with.
+// protobufjs from the same schema the reader decodes with, framed as the
+// native writer frames files (format 2: a CRC32C after each record).
 import { encodeRecordDelimited, FORMAT_VERSION, HeaderRecord, MAGIC, TraceRecord } from './proto';
 
 export interface StreamFrame {
@@ -64,7 +65,7 @@ export function encodeTraceStream(header: HeaderRecord, timeNs: number, samples:
   const allocIds = new Array<number>(n).fill(1); // ids 1..n, delta-encoded
   const allocStacks = Array.from(samples.sampleStacks, (s) => stackIds[s]);
   const allocSizes = Array.from(samples.sampleSizes);
-  put({ kind: 'batch', batch: { timeNs, allocIds, allocStacks, allocSizes, freedIds: [] } });
+  put({ kind: 'batch', batch: { timeNs, allocIds, allocStacks, allocSizes, freedIds: [], liveSet: false } });
   put({ kind: 'marker', marker: { timeNs, name: markerName, gcForced: false, requestedNs: 0 } });
   return Buffer.concat(parts);
 }
