@@ -99,9 +99,10 @@ std::string Tracer::Start(const TracerOptions& options) {
 }
 
 // The next file begins with what reading it alone needs: a Header (the same
-// session, its part number), every definition made so far (later batches may
-// use any of them) and the live set as a batch that restates it. The
-// writer thread creates the file, so this poll never waits on the disk.
+// session, its part number), the definitions of the live set's stacks and
+// the live set as a batch that restates it (later batches define what else
+// they use as they go). The writer thread creates the file, so this poll
+// never waits on the disk.
 void Tracer::MaybeRotate(uint64_t now) {
   if (!tracing_ || !writer_ || options_.max_bytes == 0) return;
   uint64_t bytes = writer_->file_bytes();
@@ -112,10 +113,13 @@ void Tracer::MaybeRotate(uint64_t now) {
   HeaderInfo header = options_.header;
   header.part = ++part_;
   Encoder::Header(header, &out);
-  encoder_.AllDefinitions(&out);
+  encoder_.NewFile();
   std::vector<NewSample> samples;
   samples.reserve(live_.size());
-  for (const Live& l : live_) samples.push_back({l.id, l.stack, l.size});
+  for (const Live& l : live_) {
+    encoder_.UseStack(l.stack, &out);
+    samples.push_back({l.id, l.stack, l.size});
+  }
   Encoder::Batch(now, samples, {}, &out, true);
   // The Trailer counts what each file adds.
   allocs_ = frees_ = 0;
@@ -209,6 +213,7 @@ void Tracer::Poll() {
     auto known = node_stack_.find(s->node_id);
     if (known != node_stack_.end()) {
       stack = known->second;
+      encoder_.UseStack(stack, &out);  // defined in an earlier file: again in this one
     } else {
       if (index.empty()) {
         // Only walk the tree when a sample hangs off a node we have not met.

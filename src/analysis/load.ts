@@ -42,7 +42,7 @@ export interface LoadedTrace {
   /** Bytes of all the streams read. */
   bytes: number;
   /** Each stream read, in timeline order (several: the rotated files of one session). */
-  parts: { name: string; bytes: number; damaged: DamagedRange[]; truncatedAt: number | null }[];
+  parts: { name: string; bytes: number; version: number; damaged: DamagedRange[]; truncatedAt: number | null }[];
   symbols: SymbolTable;
   segments: Segment[];
   /** Sampled allocations, one row each, in stream order. */
@@ -340,7 +340,9 @@ class Loader {
     return {
       name,
       bytes: readers.reduce((a, r) => a + r.bytes, 0),
-      parts: readers.map((r) => ({ name: r.name, bytes: r.bytes, damaged: [...r.damaged], truncatedAt: r.truncatedAt })),
+      parts: readers.map((r) => ({
+        name: r.name, bytes: r.bytes, version: r.version, damaged: [...r.damaged], truncatedAt: r.truncatedAt,
+      })),
       symbols: this.symbols,
       segments: this.segments,
       allocCount: this.stack.length,

@@ -5,6 +5,7 @@ import { Snapshot, Totals } from '../model/snapshot';
 import { KeyType, Statistic, StatisticDiff } from '../model/statistic';
 import { SymbolTable } from '../model/symbols';
 import { loadTrace } from './load';
+import { groupTimelines } from './timeline';
 import { resolveWhen } from './when';
 
 export interface ReportOptions {
@@ -68,16 +69,17 @@ function buildFilters(options: ReportOptions): Filter[] {
 }
 
 /**
- * Loads each file, takes its live set at options.at (and compareTo), merges
- * the files into one report. Throws NotATraceError, WhenError or I/O errors.
+ * Loads each file (the rotated files of a session as one timeline), takes its
+ * live set at options.at (and compareTo), merges them into one report.
+ * Throws NotATraceError, WhenError or I/O errors.
  */
 export function buildReport(files: readonly string[], options: ReportOptions): Report {
   const symbols = new SymbolTable();
   const now: Snapshot[] = [];
   const before: Snapshot[] = [];
   let precise = true;
-  for (const file of files) {
-    const trace = loadTrace(file, { symbols });
+  for (const timeline of groupTimelines(files)) {
+    const trace = loadTrace(timeline, { symbols });
     now.push(Snapshot.fromTrace(trace, resolveWhen(trace, options.at)));
     if (options.compareTo !== null) before.push(Snapshot.fromTrace(trace, resolveWhen(trace, options.compareTo)));
     for (const s of trace.segments) if (!s.header.precise) precise = false;
