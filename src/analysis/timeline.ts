@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import { HeaderRecord } from '../format/proto';
 import { TraceReader } from '../format/reader';
 
-function firstHeader(file: string): HeaderRecord | null {
+/** The first Header of a regular trace file; null if it has none or cannot be read. */
+export function firstHeader(file: string): HeaderRecord | null {
   try {
     // Only regular files can be read twice (not a pipe or stdin).
     if (!fs.statSync(file).isFile()) return null;
@@ -25,41 +26,49 @@ const processKey = (h: HeaderRecord): string => `${h.hostname}\0${h.pid}\0${h.th
 /**
  * The files grouped into timelines, each in reading order; groups in the
  * order their first file was given. A file whose first Header continues a
- * session (part > 0) joins that session's files; if none was given, it
- * joins the latest earlier session of the same process and thread (tracing
- * restarted into that file, then rotated), else it stands alone.
+ * session (part > 0) joins a group of that session that lacks its part; a
+ * session's first file (part 0) always starts a group, so a file given twice
+ * is merged with itself as before. A group with no first file joins the
+ * latest earlier session of the same process and thread, if given (tracing
+ * restarted into that file, then rotated); else it stands alone.
  */
 export function groupTimelines(files: readonly string[]): string[][] {
   if (files.length < 2) return files.map((f) => [f]);
   const entries = files.map((file, index) => ({ file, index, header: firstHeader(file) }));
   type Entry = (typeof entries)[number];
-  const sessions = new Map<string, Entry[]>();
-  const groups: Entry[][] = [];
-  for (const e of entries) {
-    const key = e.header ? `${processKey(e.header)}\0${e.header.startTimeUnixNs}` : `\0${e.index}`;
-    let group = sessions.get(key);
+  interface Group { key: string; parts: Set<number>; entries: Entry[] }
+  const groups: Group[] = [];
+  const byPart = [...entries].sort((a, b) => (a.header?.part ?? 0) - (b.header?.part ?? 0) || a.index - b.index);
+  for (const e of byPart) {
+    if (!e.header) {
+      groups.push({ key: '', parts: new Set(), entries: [e] });
+      continue;
+    }
+    const key = `${processKey(e.header)}\0${e.header.startTimeUnixNs}`;
+    const part = e.header.part;
+    let group = part === 0 ? undefined : groups.find((g) => g.key === key && !g.parts.has(part));
     if (!group) {
-      group = [];
-      sessions.set(key, group);
+      group = { key, parts: new Set(), entries: [] };
       groups.push(group);
     }
-    group.push(e);
+    group.parts.add(part);
+    group.entries.push(e);
   }
-  const orphans = groups.filter((g) => g[0].header !== null && g.every((e) => (e.header as HeaderRecord).part > 0));
-  for (const orphan of orphans) {
-    const h = orphan[0].header as HeaderRecord;
-    let host: Entry[] | null = null;
+  for (const orphan of groups.filter((g) => g.key !== '' && !g.parts.has(0))) {
+    const h = orphan.entries[0].header as HeaderRecord;
+    let host: Group | null = null;
     for (const g of groups) {
-      const gh = g[0].header;
+      const gh = g.entries[0].header;
       if (g === orphan || !gh || processKey(gh) !== processKey(h) || gh.startTimeUnixNs >= h.startTimeUnixNs) continue;
-      if (!host || gh.startTimeUnixNs > (host[0].header as HeaderRecord).startTimeUnixNs) host = g;
+      if (!host || gh.startTimeUnixNs > (host.entries[0].header as HeaderRecord).startTimeUnixNs) host = g;
     }
     if (host) {
-      host.push(...orphan);
+      host.entries.push(...orphan.entries);
       groups.splice(groups.indexOf(orphan), 1);
     }
   }
-  return groups.map((g) => g
+  const first = (g: Group): number => Math.min(...g.entries.map((e) => e.index));
+  return groups.sort((a, b) => first(a) - first(b)).map((g) => g.entries
     .sort((a, b) => {
       const ha = a.header as HeaderRecord;
       const hb = b.header as HeaderRecord;

@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULTS, OptionError, parseBytes, parseWhole } from '../options';
+import { MAGIC } from '../format/proto';
+import { DEFAULTS, OptionError, parseBytes, parseWhole, withDefaultName } from '../options';
 import { EXIT_USAGE, say, UsageError } from './errors';
 import { checkGroupBy, checkTop, printReport } from './report';
 import { FoundTrace, findRunTraces } from './run-traces';
@@ -17,11 +18,16 @@ Runs <command> with allocation tracing preloaded into every Node.js process it
 starts, then prints the top of the report.
 
 Options:
-  -o, --output FILE    trace file (default alloctrace-<pid>.atrace); %p pid,
-                       %t thread id, %h host, %d start time. Without %p, other
-                       processes of the command (children, cluster workers)
-                       write FILE.<pid>.atrace beside it; without %t, Worker
-                       threads add .t<id>. All of them are listed at the end.
+  -o, --output FILE    trace file (default alloctrace-<pid>.atrace; a directory:
+                       that name in it); %p pid, %t thread id, %h host, %d
+                       start time. Without %p, other processes of the command
+                       (children, cluster workers) write FILE.<pid>.atrace
+                       beside it; without %t, Worker threads add .t<id>. All
+                       of them are listed at the end. An existing FILE is
+                       never overwritten: a trace there makes this one
+                       FILE.1.atrace (the next free number), anything else is
+                       refused
+  --force              replace FILE if it is an existing trace
   --interval BYTES     average bytes between samples (default 512k)
   --depth N            frames kept per sample (default 64)
   --poll-ms MS         milliseconds between polls (default 1000)
@@ -36,6 +42,7 @@ Exit code: the command's own (128 + signal number if a signal ended it);
 
 interface RunOptions {
   output: string;
+  force: boolean;
   interval: number;
   depth: number;
   pollMs: number;
@@ -49,7 +56,8 @@ const VALUE_OPTIONS = new Set(['-o', '--output', '--interval', '--depth', '--pol
 
 function parseRunArgs(argv: string[]): RunOptions | 'help' {
   const opts: RunOptions = {
-    output: `alloctrace-${process.pid}.atrace`,
+    output: defaultOutput(),
+    force: false,
     interval: DEFAULTS.interval,
     depth: DEFAULTS.depth,
     pollMs: DEFAULTS.pollMs,
@@ -75,6 +83,7 @@ function parseRunArgs(argv: string[]): RunOptions | 'help' {
     switch (name) {
       case '-h': case '--help': return 'help';
       case '--precise': opts.precise = true; break;
+      case '--force': opts.force = true; break;
       case '-o': case '--output': opts.output = value as string; break;
       case '--interval': opts.interval = parseBytes(value as string, '--interval'); break;
       case '--depth': opts.depth = parseWhole(value as string, 'depth', '--depth'); break;
@@ -90,11 +99,54 @@ function parseRunArgs(argv: string[]): RunOptions | 'help' {
   return opts;
 }
 
+function defaultOutput(): string {
+  return `alloctrace-${process.pid}.atrace`;
+}
+
+/** What is at `file` now: nothing, an alloctrace trace, or something else (described). */
+function existing(file: string): 'none' | 'trace' | string {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(file);
+  } catch {
+    return 'none';
+  }
+  if (stat.isSymbolicLink()) return 'a symbolic link';
+  if (!stat.isFile()) return 'not a regular file';
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const head = Buffer.alloc(MAGIC.length);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return n === MAGIC.length && MAGIC.equals(head) ? 'trace' : 'not an alloctrace trace';
+  } catch (err) {
+    return `unreadable: ${(err as Error).message}`;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Makes sure the command's first process can claim `file`: never overwrites
+ * anything but a trace, and a trace only with --force. Returns whether the
+ * name is free (then a process finding it taken knows a sibling took it).
+ */
+function prepareOutput(file: string, force: boolean): boolean {
+  const what = existing(file);
+  if (what === 'none') return true;
+  if (what !== 'trace') {
+    throw new UsageError(`${file} exists and is ${what}; refusing to overwrite it (choose another -o)`);
+  }
+  if (!force) return false; // the preload takes the next free number and says so
+  fs.unlinkSync(file);
+  return true;
+}
+
 function quoteForNodeOptions(p: string): string {
   return `"${p.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-function childEnv(opts: RunOptions, file: string): NodeJS.ProcessEnv {
+function childEnv(opts: RunOptions, file: string, claim: boolean): NodeJS.ProcessEnv {
   const register = path.join(__dirname, '..', 'register.js');
   const nodeOptions = [process.env.NODE_OPTIONS, `--require ${quoteForNodeOptions(register)}`]
     .filter((s) => s !== undefined && s !== '').join(' ');
@@ -106,7 +158,8 @@ function childEnv(opts: RunOptions, file: string): NodeJS.ProcessEnv {
     ALLOCTRACE_DEPTH: String(opts.depth),
     ALLOCTRACE_POLL_MS: String(opts.pollMs),
     ALLOCTRACE_PRECISE: opts.precise ? '1' : '0',
-    ALLOCTRACE_CLAIM: '1', // the first process takes FILE, any sibling started alongside gets FILE.<pid>
+    // The name is free: the first process takes FILE, any sibling started alongside gets FILE.<pid>.
+    ALLOCTRACE_CLAIM: claim ? '1' : '0',
   };
 }
 
@@ -151,11 +204,12 @@ function shellWord(file: string): string {
 /** Where the traces are, and the commands that show the ones not reported above. */
 function printTraceList(main: FoundTrace | null, others: FoundTrace[]): void {
   const out: string[] = [''];
-  if (main) out.push(`Trace: ${main.file} (${main.bytes} bytes)`);
+  const rotated = (t: FoundTrace): string => (t.parts.length > 0 ? ` + ${t.parts.length} rotated: ${t.parts.join(' ')}` : '');
+  if (main) out.push(`Trace: ${main.file} (${main.bytes} bytes)${rotated(main)}`);
   if (others.length > 0) {
     out.push(`${main ? 'Other traces' : 'Traces'} of the command's processes and threads (${others.length}):`);
-    for (const t of others) out.push(`  ${t.file} (${t.bytes} bytes)`);
-    const words = [...(main ? [main] : []), ...others].map((t) => shellWord(t.file)).join(' ');
+    for (const t of others) out.push(`  ${t.file} (${t.bytes} bytes)${rotated(t)}`);
+    const words = [...(main ? [main] : []), ...others].flatMap((t) => [t.file, ...t.parts]).map(shellWord).join(' ');
     out.push(`One report per file: alloctrace report ${words} --separate`);
     out.push(`All merged:          alloctrace report ${words}`);
   }
@@ -178,13 +232,21 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${RUN_HELP}\n`);
     return 0;
   }
-  const file = path.resolve(opts.output);
-  const hasPattern = /%[pthd]/.test(opts.output);
-  if (!hasPattern) fs.rmSync(file, { force: true });
+  const output = withDefaultName(opts.output, defaultOutput());
+  const file = path.resolve(output);
+  const hasPattern = /%[pthd]/.test(output);
+  let claim = true;
+  try {
+    if (!hasPattern) claim = prepareOutput(file, opts.force);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    say(`run: ${err.message}`);
+    return EXIT_USAGE;
+  }
   // Files older than this belong to earlier runs (a little slack: file times
   // come from the kernel's coarse clock).
   const sinceMs = Date.now() - 100;
-  const { code, pid } = await waitForChild(opts.command, childEnv(opts, file));
+  const { code, pid } = await waitForChild(opts.command, childEnv(opts, file, claim));
   const traces = findRunTraces(file, pid, sinceMs);
   if (traces === null) {
     process.stderr.write(`alloctrace: traces written as ${file}\n`);
@@ -198,12 +260,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.stdout.write('\n');
   const reportOptions = { top: opts.top, groupBy: opts.groupBy };
   if (main) {
-    printReport([main.file], reportOptions);
+    printReport([main.file, ...main.parts], reportOptions);
   } else {
     // No process claimed the main name (e.g. the command was a wrapper
     // whose Node.js children started side by side): show them all together.
     process.stderr.write(`alloctrace: the command's own process wrote no trace; merging the ${others.length} traces its processes and threads wrote\n`);
-    printReport(others.map((t) => t.file), reportOptions);
+    printReport(others.flatMap((t) => [t.file, ...t.parts]), reportOptions);
   }
   printTraceList(main, others);
   return code;
