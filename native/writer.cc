@@ -110,9 +110,10 @@ std::string NumberedName(const std::string& base, uint32_t n) {
 
 Writer::~Writer() { Close(); }
 
-std::string Writer::CreateFrom(const std::string& base, uint32_t n) {
-  constexpr uint32_t kTries = 100000;
-  for (uint32_t tries = 0; tries < kTries; tries++, n++) {
+const char Writer::kTaken[] = "taken";
+
+std::string Writer::CreateFrom(const std::string& base, uint32_t n, uint32_t tries_left) {
+  for (; tries_left > 0; tries_left--, n++) {
     std::string name = n == 0 ? base : NumberedName(base, n);
     // O_EXCL: never an existing file, and (like O_NOFOLLOW) never through a symlink.
     int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -132,7 +133,7 @@ std::string Writer::CreateFrom(const std::string& base, uint32_t n) {
     chain_.created.push_back({name, st.st_dev, st.st_ino});
     return "";
   }
-  return "no free file name from " + base + " (tried " + std::to_string(kTries) + ")";
+  return kTaken;
 }
 
 std::string Writer::Open(const std::string& path, const std::string& if_taken, bool append, FileChain chain,
@@ -149,10 +150,10 @@ std::string Writer::Open(const std::string& path, const std::string& if_taken, b
     if (!append) chain_ = FileChain();
     // The name itself if it is free; else the sibling's name run asked for,
     // or the next free number.
-    std::string err = CreateFrom(path, 0);
-    if (fd_ < 0 && err.empty()) err = "no file";
-    if (fd_ < 0 && !if_taken.empty()) err = CreateFrom(if_taken, 0);
-    if (fd_ < 0) return err;
+    std::string err = CreateFrom(path, 0, 1);
+    if (err == kTaken) err = if_taken.empty() ? CreateFrom(path, 1, kTries) : CreateFrom(if_taken, 0, kTries);
+    if (err == kTaken) err = "no free file name from " + path + " (tried " + std::to_string(kTries) + ")";
+    if (!err.empty()) return err;
   }
   path_ = chain_.current;
   open_ = true;
@@ -190,8 +191,9 @@ bool Writer::Rotate(std::string records) { return Queue(std::move(records), true
 std::string Writer::NextFile() {
   int old = fd_;
   fd_ = -1;
-  std::string err = CreateFrom(chain_.base, chain_.suffix + 1);
-  if (fd_ < 0) {
+  std::string err = CreateFrom(chain_.base, chain_.suffix + 1, kTries);
+  if (err == kTaken) err = "no free file name after " + chain_.current;
+  if (!err.empty()) {
     fd_ = old;
     return err;
   }

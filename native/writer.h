@@ -76,9 +76,12 @@ class Writer {
   // Writer thread: creates the chain's next file and retires the old one.
   std::string NextFile();
   // Exclusive create of the first free name from `base` numbered from `n`
-  // on (n == 0: base itself first). Sets fd_ and the chain.
-  std::string CreateFrom(const std::string& base, uint32_t n);
+  // on (n == 0: base itself first), trying `tries` names. Sets fd_ and the
+  // chain; returns "", kTaken if every name tried exists, or why not.
+  std::string CreateFrom(const std::string& base, uint32_t n, uint32_t tries);
+  static const char kTaken[];
 
+  static constexpr uint32_t kTries = 100000;
   static constexpr size_t kMaxQueuedBytes = 64u << 20;
   int fd_ = -1;
   FileChain chain_;  // the writer thread's, once it runs

@@ -12,8 +12,19 @@ export function firstHeader(file: string): HeaderRecord | null {
   try {
     // Only regular files can be read twice (not a pipe or stdin).
     if (!fs.statSync(file).isFile()) return null;
-    for (const { record } of new TraceReader(file).records()) {
-      return record.kind === 'header' ? record.header : null;
+    const fd = fs.openSync(file, 'r');
+    try {
+      // The Header comes first and is small (argv is most of it): read its start only.
+      for (const size of [64 << 10, 4 << 20]) {
+        const head = Buffer.alloc(size);
+        const n = fs.readSync(fd, head, 0, size, 0);
+        for (const { record } of new TraceReader(head.subarray(0, n), file).records()) {
+          return record.kind === 'header' ? record.header : null;
+        }
+        if (n < size) break;
+      }
+    } finally {
+      fs.closeSync(fd);
     }
   } catch {
     // Unreadable or not a trace: loading it on its own says why.
