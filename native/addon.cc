@@ -35,7 +35,12 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   Napi::Object o = info[0].As<Napi::Object>();
   TracerOptions options;
   options.file = StringOption(o, "file");
-  options.exclusive = o.Get("exclusive").ToBoolean().Value();
+  options.if_taken = StringOption(o, "ifTaken");
+  Napi::Value max_bytes = o.Get("maxBytes");
+  if (max_bytes.IsNumber() && max_bytes.As<Napi::Number>().DoubleValue() >= 0) {
+    options.max_bytes = static_cast<uint64_t>(max_bytes.As<Napi::Number>().DoubleValue());
+  }
+  options.keep = UintOption(o, "keep", 0);
   options.interval = UintOption(o, "interval", 512 * 1024);
   options.depth = UintOption(o, "depth", 64);
   options.poll_ms = UintOption(o, "pollMs", 1000);
@@ -107,6 +112,10 @@ Napi::Value Snapshot(const Napi::CallbackInfo& info) {
   std::string bytes = From(info)->Snapshot(gc);
   if (bytes.empty()) return info.Env().Undefined();
   return Napi::Buffer<char>::Copy(info.Env(), bytes.data(), bytes.size());
+}
+
+Napi::Value File(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), From(info)->file());
 }
 
 Napi::Value TracebackLimit(const Napi::CallbackInfo& info) {
@@ -210,6 +219,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("clearTraces", ClearTraces);
   add("snapshot", Snapshot);
   add("tracebackLimit", TracebackLimit);
+  add("file", File);
   add("timeline", Timeline);
   add("isMainThread", IsMainThread);
   add("disableInlining", DisableInlining);

@@ -4,7 +4,8 @@
 
 namespace alloctrace {
 
-const char kMagic[8] = {'A', 'T', 'R', 'A', 'C', 'E', '\0', 1};
+const char kMagic[8] = {'A', 'T', 'R', 'A', 'C', 'E', '\0', 2};
+const char kMagicUnchecked[8] = {'A', 'T', 'R', 'A', 'C', 'E', '\0', 1};
 
 namespace {
 
@@ -38,7 +39,10 @@ void PackedField(std::string* out, uint32_t field, const std::vector<T>& items, 
 uint32_t Encoder::InternString(const std::string& s, std::string* out) {
   if (s.empty()) return 0;
   auto it = strings_.find(s);
-  if (it != strings_.end()) return it->second;
+  if (it != strings_.end()) {
+    UseString(it->second, out);
+    return it->second;
+  }
   uint32_t id = static_cast<uint32_t>(strings_.size()) + 1;
   strings_.emplace(s, id);
   std::string msg;
@@ -46,9 +50,41 @@ uint32_t Encoder::InternString(const std::string& s, std::string* out) {
   wire::BytesField(&msg, 2, s);
   std::string record;
   AppendRecord(&record, kString, msg);
-  definitions_.append(record);
   out->append(record);
+  string_defs_.push_back({std::move(record), true});
   return id;
+}
+
+void Encoder::UseString(uint32_t id, std::string* out) {
+  if (id == 0) return;
+  Def& def = string_defs_[id - 1];
+  if (def.in_file) return;
+  def.in_file = true;
+  out->append(def.record);
+}
+
+void Encoder::UseFrame(uint32_t id, std::string* out) {
+  Def& def = frame_defs_[id - 1];
+  if (def.in_file) return;
+  UseString(frame_strings_[id - 1].first, out);
+  UseString(frame_strings_[id - 1].second, out);
+  def.in_file = true;
+  out->append(def.record);
+}
+
+void Encoder::UseStack(uint32_t id, std::string* out) {
+  if (id == 0 || id > stack_defs_.size()) return;
+  Def& def = stack_defs_[id - 1];
+  if (def.in_file) return;
+  for (uint32_t f : stack_frames_[id - 1]) UseFrame(f, out);
+  def.in_file = true;
+  out->append(def.record);
+}
+
+void Encoder::NewFile() {
+  for (Def& d : string_defs_) d.in_file = false;
+  for (Def& d : frame_defs_) d.in_file = false;
+  for (Def& d : stack_defs_) d.in_file = false;
 }
 
 uint32_t Encoder::InternFrame(const FrameInfo& f, std::string* out) {
@@ -61,7 +97,10 @@ uint32_t Encoder::InternFrame(const FrameInfo& f, std::string* out) {
   wire::UintField(&body, 5, f.column);
   wire::UintField(&body, 6, f.builtin ? 1 : 0);
   auto it = frames_.find(body);
-  if (it != frames_.end()) return it->second;
+  if (it != frames_.end()) {
+    UseFrame(it->second, out);
+    return it->second;
+  }
   uint32_t id = static_cast<uint32_t>(frames_.size()) + 1;
   frames_.emplace(body, id);
   std::string msg;
@@ -69,32 +108,42 @@ uint32_t Encoder::InternFrame(const FrameInfo& f, std::string* out) {
   msg.append(body);
   std::string record;
   AppendRecord(&record, kFrame, msg);
-  definitions_.append(record);
   out->append(record);
+  frame_defs_.push_back({std::move(record), true});
+  frame_strings_.push_back({fn, script});
   return id;
 }
 
 uint32_t Encoder::InternStack(const std::vector<uint32_t>& frames, std::string* out) {
   std::string key(reinterpret_cast<const char*>(frames.data()), frames.size() * sizeof(uint32_t));
   auto it = stacks_.find(key);
-  if (it != stacks_.end()) return it->second;
+  if (it != stacks_.end()) {
+    UseStack(it->second, out);
+    return it->second;
+  }
   uint32_t id = static_cast<uint32_t>(stacks_.size()) + 1;
   stacks_.emplace(std::move(key), id);
+  for (uint32_t f : frames) UseFrame(f, out);
   std::string msg;
   wire::UintField(&msg, 1, id);
   PackedField(&msg, 2, frames, [](uint32_t f) { return f; });
   std::string record;
   AppendRecord(&record, kStack, msg);
-  definitions_.append(record);
   out->append(record);
+  stack_defs_.push_back({std::move(record), true});
+  stack_frames_.push_back(frames);
   return id;
 }
 
-void Encoder::AllDefinitions(std::string* out) const { out->append(definitions_); }
+void Encoder::AllDefinitions(std::string* out) const {
+  for (const Def& d : string_defs_) out->append(d.record);
+  for (const Def& d : frame_defs_) out->append(d.record);
+  for (const Def& d : stack_defs_) out->append(d.record);
+}
 
 void Encoder::Header(const HeaderInfo& h, std::string* out) {
   std::string msg;
-  wire::UintField(&msg, 1, 1);  // format version
+  wire::UintField(&msg, 1, 2);  // format version
   wire::UintField(&msg, 2, h.start_time_unix_ns);
   wire::UintField(&msg, 3, h.pid);
   wire::UintField(&msg, 4, h.thread_id);
@@ -113,11 +162,12 @@ void Encoder::Header(const HeaderInfo& h, std::string* out) {
   wire::UintField(&msg, 12, h.precise ? 1 : 0);
   wire::BytesField(&msg, 13, h.cwd);
   wire::BytesField(&msg, 14, h.tracer_dir);
+  wire::UintField(&msg, 15, h.part);
   AppendRecord(out, kHeader, msg);
 }
 
 void Encoder::Batch(uint64_t time_ns, const std::vector<NewSample>& samples,
-                    const std::vector<uint64_t>& freed, std::string* out) {
+                    const std::vector<uint64_t>& freed, std::string* out, bool live_set) {
   std::string msg;
   wire::UintField(&msg, 1, time_ns);
   uint64_t prev = 0;
@@ -134,6 +184,7 @@ void Encoder::Batch(uint64_t time_ns, const std::vector<NewSample>& samples,
     prev = id;
     return d;
   });
+  wire::UintField(&msg, 6, live_set ? 1 : 0);
   AppendRecord(out, kBatch, msg);
 }
 

@@ -60,7 +60,9 @@ std::string Tracer::Start(const TracerOptions& options) {
   std::unique_ptr<Writer> writer;
   if (!options_.file.empty()) {
     writer.reset(new Writer());
-    std::string err = writer->Open(options_.file, options_.file == last_file_, options_.exclusive);
+    bool restart = options_.file == last_file_;
+    std::string err = writer->Open(options_.file, options_.if_taken, restart, restart ? chain_ : FileChain(),
+                                   options_.keep);
     if (!err.empty()) return err;
     last_file_ = options_.file;
   }
@@ -80,11 +82,13 @@ std::string Tracer::Start(const TracerOptions& options) {
   current_bytes_ = peak_bytes_ = 0;
   allocs_ = frees_ = batches_ = 0;
   polls_ = 0;
+  part_ = 0;
   start_ns_ = uv_hrtime();
   options_.header.start_time_unix_ns = WallClockNs();
   options_.header.sample_interval = options_.interval;
   options_.header.stack_depth = options_.depth;
   options_.header.poll_interval_ms = options_.poll_ms;
+  options_.header.part = 0;
   tracing_ = true;
   if (!near_limit_hooked_ && !near_limit_fired_) {
     isolate_->AddNearHeapLimitCallback(OnNearHeapLimit, this);
@@ -95,8 +99,39 @@ std::string Tracer::Start(const TracerOptions& options) {
   Encoder::Header(options_.header, &out);
   Encoder::Marker(0, "start", false, &out);
   Emit(std::move(out));
+  prefix_bytes_ = writer_ ? writer_->file_bytes() : 0;
   ScheduleNext(0);
   return "";
+}
+
+// The next file begins with what reading it alone needs: a Header (the same
+// session, its part number), the definitions of the live set's stacks and
+// the live set as a batch that restates it (later batches define what else
+// they use as they go). The writer thread creates the file, so this poll
+// never waits on the disk.
+void Tracer::MaybeRotate(uint64_t now) {
+  if (!tracing_ || !writer_ || options_.max_bytes == 0) return;
+  uint64_t bytes = writer_->file_bytes();
+  // Rotate only once a file holds as much again as its start, or a start
+  // bigger than the cap (a huge live set) would rotate at every poll.
+  if (bytes < options_.max_bytes || bytes < 2 * prefix_bytes_) return;
+  std::string out;
+  HeaderInfo header = options_.header;
+  header.part = ++part_;
+  Encoder::Header(header, &out);
+  encoder_.NewFile();
+  std::vector<NewSample> samples;
+  samples.reserve(live_.size());
+  for (const Live& l : live_) {
+    encoder_.UseStack(l.stack, &out);
+    samples.push_back({l.id, l.stack, l.size});
+  }
+  Encoder::Batch(now, samples, {}, &out, true);
+  // The Trailer counts what each file adds.
+  allocs_ = frees_ = 0;
+  batches_ = 1;
+  if (!writer_->Rotate(std::move(out))) return Fail(writer_->error());
+  prefix_bytes_ = writer_->file_bytes();
 }
 
 void Tracer::ScheduleNext(uint64_t poll_cost_ns) {
@@ -184,6 +219,7 @@ void Tracer::Poll() {
     auto known = node_stack_.find(s->node_id);
     if (known != node_stack_.end()) {
       stack = known->second;
+      encoder_.UseStack(stack, &out);  // defined in an earlier file: again in this one
     } else {
       if (index.empty()) {
         // Only walk the tree when a sample hangs off a node we have not met.
@@ -241,6 +277,7 @@ void Tracer::Poll() {
   timeline_.push_back({now, current_bytes_, mem});
   if (timeline_.size() > kTimelinePoints) timeline_.pop_front();
   Emit(std::move(out));
+  MaybeRotate(now);
 }
 
 uint32_t Tracer::ResolveFrame(const v8::AllocationProfile::Node* node, std::string* out) {
@@ -297,7 +334,10 @@ void Tracer::Halt() {
   }
   uv_timer_stop(timer_);
   isolate_->GetHeapProfiler()->StopSamplingHeapProfiler();
-  if (writer_) writer_->Close();
+  if (writer_) {
+    writer_->Close();
+    chain_ = writer_->chain();
+  }
   writer_.reset();
   live_.clear();
   node_stack_.clear();
@@ -384,7 +424,8 @@ std::string Tracer::Snapshot(bool gc) {
   if (!tracing_) return "";
   PollAroundGc(gc);
   if (!tracing_) return "";
-  std::string out(kMagic, sizeof(kMagic));
+  // Handed to JavaScript, never to the disk: no checksums (format 1).
+  std::string out(kMagicUnchecked, sizeof(kMagicUnchecked));
   HeaderInfo header = options_.header;
   header.precise = epochs_precise_base_;
   Encoder::Header(header, &out);

@@ -20,8 +20,10 @@
 namespace alloctrace {
 
 struct TracerOptions {
-  std::string file;  // empty: keep the live set in memory only (in-process API)
-  bool exclusive = false;  // the file must not exist yet (see Writer::Open)
+  std::string file;      // empty: keep the live set in memory only (in-process API)
+  std::string if_taken;  // where to write when `file` exists (else its next free number)
+  uint64_t max_bytes = 0;  // start the next file once one holds this much (0: never)
+  uint32_t keep = 0;       // files of this name kept when rotating (0: all)
   uint32_t interval = 512 * 1024;
   uint32_t depth = 64;
   uint32_t poll_ms = 1000;
@@ -58,6 +60,8 @@ class Tracer {
   // A self-contained trace stream holding the current live set.
   std::string Snapshot(bool gc);
   uint32_t depth() const { return options_.depth; }
+  // The file written to now (or last), "" if none.
+  std::string file() const { return writer_ ? writer_->path() : chain_.current; }
   const std::deque<TimelinePoint>& timeline() const { return timeline_; }
 
   // Environment teardown: stop and close the timer; `closed` runs once libuv
@@ -93,6 +97,9 @@ class Tracer {
   // poll sees frames whose scripts the GC may unload).
   void PollAroundGc(bool gc);
   void ScheduleNext(uint64_t poll_cost_ns);
+  // Bounded disk: once the file is over max_bytes, the writer goes on in the
+  // next file, which begins self-contained (see the definition).
+  void MaybeRotate(uint64_t now);
   uint32_t ResolveStack(uint32_t node_id, const NodeIndex& index, std::string* out);
   uint32_t ResolveFrame(const v8::AllocationProfile::Node* node, std::string* out);
   void AddEpoch(uint64_t time_ns, PreciseSwitch precise);
@@ -110,7 +117,10 @@ class Tracer {
   Encoder encoder_;
   uint64_t start_ns_ = 0;
   int polls_ = 0;
-  std::string last_file_;  // a restart into the same file appends a segment
+  std::string last_file_;  // the name asked for: a restart into it appends a segment
+  FileChain chain_;        // the files that name led to (kept across restarts)
+  uint32_t part_ = 0;      // files this session rotated into
+  uint64_t prefix_bytes_ = 0;  // the current file's self-contained start
   bool near_limit_hooked_ = false;
   bool near_limit_fired_ = false;
   bool interrupt_pending_ = false;  // V8 holds a pointer to us until it runs

@@ -30,6 +30,10 @@ export interface StartOptions {
   exitGc?: boolean;
   /** The command line in the trace's Header: 'redacted' (default: secrets left out), 'full' or 'none'. */
   argv?: ArgvMode;
+  /** Start the next file (FILE.1.atrace, ...) once one holds this many bytes; default 1 GiB, 0: never. */
+  maxBytes?: number;
+  /** Files kept when rotating (older ones this process wrote are deleted); default 5, 0: all. */
+  keep?: number;
 }
 
 export interface TracedMemory {
@@ -81,6 +85,8 @@ export function start(options: StartOptions | number = {}): boolean {
       precise: o.precise ?? false,
       exitGc: o.exitGc ?? true,
       argv: o.argv === undefined ? undefined : parseArgvMode(String(o.argv), 'argv'),
+      maxBytes: checkNumber('maxBytes', o.maxBytes ?? (DEFAULTS.maxBytes as number), 'maxBytes'),
+      keep: checkNumber('keep', o.keep ?? (DEFAULTS.keep as number), 'keep'),
     };
   } catch (err) {
     warn(`${err instanceof OptionError ? err.message : String(err)}; tracing is off, the app goes on`);

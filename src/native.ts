@@ -5,8 +5,12 @@ import path from 'node:path';
 export interface NativeStartOptions {
   /** Trace file; omitted: the live set is kept in memory only (in-process API). */
   file?: string;
-  /** Fail with FILE_EXISTS instead of overwriting an existing file. */
-  exclusive?: boolean;
+  /** Where to write when `file` exists (default: its next free number, FILE.1.atrace, ...). */
+  ifTaken?: string;
+  /** Start the next numbered file once one holds this many bytes (0: never). */
+  maxBytes?: number;
+  /** Files kept when rotating, the current one included (0: all). */
+  keep?: number;
   interval: number;
   depth: number;
   pollMs: number;
@@ -20,9 +24,6 @@ export interface NativeStartOptions {
   tracerDir: string;
   nodeVersion: string;
 }
-
-/** What start() returns when `exclusive` finds the file taken. */
-export const FILE_EXISTS = 'EEXIST';
 
 export interface NativeBinding {
   /** Set, and nothing else, when the addon was built for another Node.js ABI. */
@@ -40,6 +41,8 @@ export interface NativeBinding {
   /** A self-contained trace stream of the live set, or undefined when not tracing. */
   snapshot(gc: boolean): Buffer | undefined;
   tracebackLimit(): number;
+  /** The file written to now (rotation moves it on) or last; '' if none. */
+  file(): string;
   /** The latest polls, oldest first: [timeMs, tracedBytes, rss, heapUsed, heapTotal, external]. */
   timeline(): Array<[number, number, number, number, number, number]>;
   isMainThread(): boolean;

@@ -1,5 +1,6 @@
 // Tracer options: defaults, validation and the file name pattern, shared by
 // the preload (environment variables) and the in-process API.
+import fs from 'node:fs';
 import path from 'node:path';
 import { ARGV_MODES, ArgvMode } from './redact';
 
@@ -18,11 +19,15 @@ export interface TracerOptions {
   exitGc?: boolean;
   /**
    * Claim the file: if another process of the same run already writes it,
-   * write FILE.<pid>.atrace instead of overwriting it.
+   * write FILE.<pid>.atrace instead (else an existing file's next free number).
    */
   claim?: boolean;
   /** How much of the command line the Header records (default: secrets redacted). */
   argv?: ArgvMode;
+  /** Start the next file once one holds this many bytes (0: never). */
+  maxBytes?: number;
+  /** Files of one name kept when rotating; older ones this process wrote are deleted (0: all). */
+  keep?: number;
 }
 
 export const DEFAULTS: Readonly<TracerOptions> = {
@@ -31,6 +36,8 @@ export const DEFAULTS: Readonly<TracerOptions> = {
   depth: 64,
   pollMs: 1000,
   precise: false,
+  maxBytes: 1024 ** 3,
+  keep: 5,
 };
 
 export class OptionError extends Error {}
@@ -39,6 +46,8 @@ const LIMITS = {
   interval: { min: 1, max: 2 ** 31 - 1 },
   depth: { min: 1, max: 1024 },
   pollMs: { min: 10, max: 3_600_000 },
+  maxBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  keep: { min: 0, max: 1_000_000 },
 };
 
 export function checkNumber(name: keyof typeof LIMITS, value: number, label: string = name): number {
@@ -49,16 +58,16 @@ export function checkNumber(name: keyof typeof LIMITS, value: number, label: str
   return value;
 }
 
-/** "524288", "512k", "512KiB", "1m" → bytes. */
-export function parseBytes(text: string, label: string): number {
-  const m = /^\s*(\d+)\s*(k|kb|kib|m|mb|mib)?\s*$/i.exec(text);
-  if (!m) throw new OptionError(`${label} must be a byte count such as 524288 or 512k, not "${text}"`);
-  const unit = (m[2] ?? '').toLowerCase();
-  const scale = unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1;
-  return checkNumber('interval', Number(m[1]) * scale, label);
+const UNIT_BYTES: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** "524288", "512k", "512KiB", "1m", "1g" → bytes, checked against the limits of `name` (default: the interval's). */
+export function parseBytes(text: string, label: string, name: 'interval' | 'maxBytes' = 'interval'): number {
+  const m = /^\s*(\d+)\s*(?:([kmg])(?:b|ib)?)?\s*$/i.exec(text);
+  if (!m) throw new OptionError(`${label} must be a byte count such as 524288, 512k or 1g, not "${text}"`);
+  return checkNumber(name, Number(m[1]) * UNIT_BYTES[(m[2] ?? '').toLowerCase()], label);
 }
 
-export function parseWhole(text: string, name: 'depth' | 'pollMs', label: string): number {
+export function parseWhole(text: string, name: 'depth' | 'pollMs' | 'keep', label: string): number {
   if (!/^\s*\d+\s*$/.test(text)) throw new OptionError(`${label} must be a whole number, not "${text}"`);
   return checkNumber(name, Number(text), label);
 }
@@ -82,13 +91,33 @@ function timestamp(d: Date): string {
 }
 
 /**
+ * A pattern naming a directory (an existing one, or a name ending in /)
+ * means the default file name in it.
+ */
+export function withDefaultName(pattern: string, defaultName: string = DEFAULTS.file as string): string {
+  let isDirectory = pattern.endsWith('/') || pattern.endsWith(path.sep);
+  if (!isDirectory) {
+    try {
+      isDirectory = fs.statSync(path.resolve(expandCodes(pattern, 0, new Date()))).isDirectory();
+    } catch {
+      // Not there yet: a file name.
+    }
+  }
+  return isDirectory ? path.join(pattern, defaultName) : pattern;
+}
+
+/**
  * Fills in %p, %t, %h, %d. A Worker whose pattern has no %t gets its thread id
  * added, so that threads never write over each other's file.
  */
 export function expandFilePattern(pattern: string, threadId: number, now: Date = new Date()): string {
   let p = pattern;
   if (threadId !== 0 && !p.includes('%t')) p = insertBeforeExtension(p, '.t%t');
-  const expanded = p.replace(/%([pthd%])/g, (_, c: string) => {
+  return path.resolve(expandCodes(p, threadId, now));
+}
+
+function expandCodes(p: string, threadId: number, now: Date): string {
+  return p.replace(/%([pthd%])/g, (_, c: string) => {
     switch (c) {
       case 'p': return String(process.pid);
       case 't': return String(threadId);
@@ -98,7 +127,6 @@ export function expandFilePattern(pattern: string, threadId: number, now: Date =
       default: return '%';
     }
   });
-  return path.resolve(expanded);
 }
 
 /** "trace.atrace" + ".%p" → "trace.%p.atrace". */

@@ -2,7 +2,7 @@
 // ALLOCTRACE_* variables, starts tracing, and otherwise stays out of the way:
 // nothing here may throw into the app or keep it alive.
 import {
-  DEFAULTS, OptionError, TracerOptions, insertBeforeExtension, parseArgvMode, parseBytes, parseFlag, parseWhole,
+  DEFAULTS, OptionError, TracerOptions, insertBeforeExtension, parseArgvMode, parseBytes, parseFlag, parseWhole, withDefaultName,
 } from './options';
 import { AdminAddress, parseAdminAddress } from './admin/address';
 import { loadNative } from './native';
@@ -16,13 +16,16 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): TracerOptions {
     const v = env[name];
     return v === undefined || v === '' ? undefined : v;
   };
-  const file = read('ALLOCTRACE_FILE') ?? DEFAULTS.file;
+  // A directory: the default name in it.
+  const file = withDefaultName(read('ALLOCTRACE_FILE') ?? DEFAULTS.file as string);
   const interval = read('ALLOCTRACE_INTERVAL');
   const depth = read('ALLOCTRACE_DEPTH');
   const pollMs = read('ALLOCTRACE_POLL_MS');
   const precise = read('ALLOCTRACE_PRECISE');
   const exitGc = read('ALLOCTRACE_EXIT_GC');
   const argv = read('ALLOCTRACE_ARGV');
+  const maxBytes = read('ALLOCTRACE_MAX_BYTES');
+  const keep = read('ALLOCTRACE_KEEP');
   return {
     file,
     interval: interval === undefined ? DEFAULTS.interval : parseBytes(interval, 'ALLOCTRACE_INTERVAL'),
@@ -30,7 +33,9 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): TracerOptions {
     pollMs: pollMs === undefined ? DEFAULTS.pollMs : parseWhole(pollMs, 'pollMs', 'ALLOCTRACE_POLL_MS'),
     precise: precise === undefined ? DEFAULTS.precise : parseFlag(precise, 'ALLOCTRACE_PRECISE'),
     exitGc: exitGc === undefined ? true : parseFlag(exitGc, 'ALLOCTRACE_EXIT_GC'),
-    // Set by `alloctrace run`, which removed the file first: the first process claims it.
+    maxBytes: maxBytes === undefined ? DEFAULTS.maxBytes : parseBytes(maxBytes, 'ALLOCTRACE_MAX_BYTES', 'maxBytes'),
+    keep: keep === undefined ? DEFAULTS.keep : parseWhole(keep, 'keep', 'ALLOCTRACE_KEEP'),
+    // Set by `alloctrace run` when the name was free: the first process claims it.
     claim: read('ALLOCTRACE_CLAIM') === '1',
     argv: argv === undefined ? undefined : parseArgvMode(argv, 'ALLOCTRACE_ARGV'),
   };

@@ -1,9 +1,8 @@
 // Starting and stopping the native tracer for this thread: shared by the
 // preload and the in-process API. Failures become one warning, never an
 // exception in the app.
-import fs from 'node:fs';
-import { FILE_EXISTS, loadNative } from './native';
-import { TracerOptions, expandFilePattern, insertBeforeExtension } from './options';
+import { loadNative } from './native';
+import { DEFAULTS, TracerOptions, expandFilePattern, insertBeforeExtension, withDefaultName } from './options';
 import { headerArgv } from './redact';
 import { isPrecise, setPrecise } from './precise';
 import { warn } from './warn';
@@ -13,24 +12,6 @@ let exitGc = true;
 let lastOptions: TracerOptions | undefined;
 /** The file this thread traced to last: starting again into it appends a segment. */
 let lastFile: string | undefined;
-
-/**
- * A file already at a %p name belongs to an earlier process with the same
- * pid: in a container every start is pid 1, and the earlier trace is the
- * evidence of why it restarted (an OOM kill). Move it aside, never truncate it.
- */
-function keepEarlierTrace(file: string): void {
-  let mtime: Date;
-  try {
-    mtime = fs.statSync(file).mtime;
-  } catch {
-    return; // no earlier file: the usual case
-  }
-  const stamp = mtime.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const aside = insertBeforeExtension(file, `.before-${stamp}`);
-  fs.renameSync(file, aside);
-  warn(`${file} was there from an earlier process with the same pid; kept as ${aside}`);
-}
 
 /**
  * This thread's id, 0 on the main thread. node:worker_threads is loaded
@@ -60,10 +41,17 @@ export function startTracing(options: TracerOptions): string | undefined {
       setPrecise(true);
     }
     const threadId = currentThreadId();
-    file = options.file === undefined ? undefined : expandFilePattern(options.file, threadId);
-    const start = (path: string | undefined, exclusive: boolean): string | undefined => loadNative().start({
-      file: path,
-      exclusive,
+    file = options.file === undefined ? undefined : expandFilePattern(withDefaultName(options.file), threadId);
+    // The native writer creates files exclusively (never over an existing
+    // file, never through a symlink, mode 0600): a name that is taken gets the
+    // next free number, or with `claim` (a process of `alloctrace run` whose
+    // sibling holds the name) FILE.<pid>.
+    const claim = options.claim === true && file !== undefined && !options.file?.includes('%p');
+    const error = loadNative().start({
+      file,
+      ifTaken: claim && file !== undefined ? insertBeforeExtension(file, `.${process.pid}`) : undefined,
+      maxBytes: options.maxBytes ?? DEFAULTS.maxBytes,
+      keep: options.keep ?? DEFAULTS.keep,
       interval: options.interval,
       depth: options.depth,
       pollMs: options.pollMs,
@@ -77,19 +65,18 @@ export function startTracing(options: TracerOptions): string | undefined {
       tracerDir: __dirname,
       nodeVersion: process.version,
     });
-    const claim = options.claim === true && file !== undefined && !options.file?.includes('%p');
-    if (file !== undefined && file !== lastFile && options.file?.includes('%p')) keepEarlierTrace(file);
-    let error = start(file, claim);
-    if (error === FILE_EXISTS && file !== undefined) {
-      // A sibling started at the same moment holds the name: ours gets the pid.
-      file = insertBeforeExtension(file, `.${process.pid}`);
-      error = start(file, false);
-    }
     if (error !== undefined) {
       warn(`${error}; tracing is off, the app goes on`);
       return undefined;
     }
+    const restart = file === lastFile;
     lastFile = file;
+    if (file !== undefined) {
+      const written = loadNative().file();
+      // A restart appends to this process's own (latest) file: nothing to say.
+      if (written !== file && !restart) warn(`${file} already exists; tracing to ${written}`);
+      file = written;
+    }
   } catch (err) {
     warn(`${err instanceof Error ? err.message : String(err)}; tracing is off, the app goes on`);
     return undefined;

@@ -244,6 +244,8 @@ test('run: processes started side by side never write over each other: the first
   assert.match(files.find((f) => f !== 't.atrace'), /^t\.\d+\.atrace$/);
   const pids = files.map((f) => infoJson(path.join(dir, f)).header.pid);
   assert.notEqual(pids[0], pids[1]);
+  const sibling = files.find((f) => f !== 't.atrace');
+  assert.equal(sibling, `t.${pids[files.indexOf(sibling)]}.atrace`, 'the sibling writes FILE.<its pid>');
   for (const f of files) assert.equal(infoJson(path.join(dir, f)).trailer, true, `${f} is whole`);
 });
 

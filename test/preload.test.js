@@ -5,7 +5,8 @@ const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
-const { runTraced, tempDir, warnings, infoJson } = require('./helpers');
+const { spawnSync } = require('node:child_process');
+const { FIXTURES, REGISTER, runTraced, tempDir, warnings, infoJson } = require('./helpers');
 
 function assertAppUnharmed(r, expectedWarning) {
   assert.strictEqual(r.status, 0, `app exit code; stderr: ${r.stderr}`);
@@ -28,9 +29,13 @@ test("V8's sampler already taken (node --heap-prof) warns once and the app exits
   assert.ok(fs.readdirSync(dir).some((f) => f.endsWith('.heapprofile')), 'the other profiler kept working');
 });
 
-test('a full disk warns once and the app exits 0', () => {
-  const r = runTraced('plain-app.js', { env: { ALLOCTRACE_FILE: '/dev/full' } });
-  assertAppUnharmed(r, /No space left on device.*tracing is off/);
+test('a write error (the file size limit, as on a full disk) warns once and the app exits 0', () => {
+  const dir = tempDir();
+  // Node ignores SIGXFSZ, so a write past `ulimit -f` fails with EFBIG.
+  const r = spawnSync('sh', ['-c', 'ulimit -f 1; exec "$0" --require "$1" "$2"', process.execPath, REGISTER, path.join(FIXTURES, 'plain-app.js')], {
+    env: { ...process.env, ALLOCTRACE_FILE: path.join(dir, 't.atrace'), ALLOCTRACE_INTERVAL: '1k' }, encoding: 'utf8',
+  });
+  assertAppUnharmed(r, /cannot write .*t\.atrace: File too large; tracing is off/);
 });
 
 for (const [name, value, message] of [
@@ -40,6 +45,8 @@ for (const [name, value, message] of [
   ['ALLOCTRACE_POLL_MS', '1', /ALLOCTRACE_POLL_MS must be a whole number from 10/],
   ['ALLOCTRACE_PRECISE', 'maybe', /ALLOCTRACE_PRECISE must be 1 or 0/],
   ['ALLOCTRACE_ARGV', 'some', /ALLOCTRACE_ARGV must be one of full, redacted, none/],
+  ['ALLOCTRACE_MAX_BYTES', '1t', /ALLOCTRACE_MAX_BYTES must be a byte count such as 524288, 512k or 1g/],
+  ['ALLOCTRACE_KEEP', 'all', /ALLOCTRACE_KEEP must be a whole number/],
 ]) {
   test(`a bad ${name}=${value} warns once and the app runs untraced`, () => {
     const dir = tempDir();
@@ -101,18 +108,16 @@ test('ALLOCTRACE_EXIT_GC=0 skips the full GC before the exit snapshot', () => {
   assert.doesNotMatch(without, /after GC/);
 });
 
-test('a trace already at a %p name (pid reused after a restart) is kept aside, not truncated', () => {
+test('a trace already at a %p name (pid reused after a restart) is left as it is: the new one takes the next free number', () => {
   const dir = tempDir();
   const r = require('./helpers').runPlain('pid-reuse.js', { args: [dir] });
   assert.strictEqual(r.status, 0, r.stderr);
   const pid = r.stdout.trim();
   const files = fs.readdirSync(dir).sort();
-  assert.strictEqual(files.length, 2, files.join(' '));
-  const aside = files.find((f) => f.startsWith(`t-${pid}.before-`));
-  assert.ok(aside, files.join(' '));
-  assert.strictEqual(fs.readFileSync(path.join(dir, aside), 'utf8'), 'the earlier process trace');
-  assert.strictEqual(infoJson(path.join(dir, `t-${pid}.atrace`)).trailer, true, 'the new trace is whole');
+  assert.deepStrictEqual(files, [`t-${pid}.1.atrace`, `t-${pid}.atrace`]);
+  assert.strictEqual(fs.readFileSync(path.join(dir, `t-${pid}.atrace`), 'utf8'), 'the earlier process trace');
+  assert.strictEqual(infoJson(path.join(dir, `t-${pid}.1.atrace`)).trailer, true, 'the new trace is whole');
   const w = warnings(r.stderr);
   assert.strictEqual(w.length, 1, r.stderr);
-  assert.match(w[0], /from an earlier process with the same pid; kept as/);
+  assert.strictEqual(w[0], `alloctrace: ${path.join(dir, `t-${pid}.atrace`)} already exists; tracing to ${path.join(dir, `t-${pid}.1.atrace`)}`);
 });

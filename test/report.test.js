@@ -2,6 +2,7 @@
 // `alloctrace report` / `info`: JSON contracts, text layout, exit codes.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 const { makeSitesTrace, cli, tempDir: tmpDir } = require('./helpers');
 const { StreamBuilder } = require('./fixtures/synth');
@@ -166,8 +167,10 @@ test('several files are merged into one report', () => {
 test('info --json has the documented shape', () => {
   const i = json(['info', native.file, '--json']);
   assert.deepEqual(Object.keys(i).sort(),
-    ['allocs', 'bytes', 'durationNs', 'file', 'frees', 'header', 'markers', 'schema', 'trailer', 'truncatedAt']);
+    ['allocs', 'bytes', 'damaged', 'durationNs', 'file', 'frees', 'header', 'markers', 'parts', 'schema', 'trailer', 'truncatedAt']);
   assert.equal(i.schema, 1);
+  assert.deepEqual(i.damaged, []);
+  assert.deepEqual(i.parts, [{ file: native.file, bytes: fs.statSync(native.file).size }]);
   assert.equal(i.trailer, true);
   assert.equal(i.truncatedAt, null);
   assert.equal(i.header.sampleInterval, 32768);

@@ -2,7 +2,7 @@
 // (stack, size, estimated objects, batch it appeared in, batch it went away
 // in), so that the live set at any moment is a scan, not a map clone.
 import { BatchRecord, HeaderRecord, MemoryRecord, PRECISE_OFF, PRECISE_ON, TrailerRecord } from '../format/proto';
-import { TraceReader, TraceSource } from '../format/reader';
+import { DamagedRange, TraceReader, TraceSource } from '../format/reader';
 import { Frame } from '../model/frame';
 import { SymbolTable } from '../model/symbols';
 import { F64Column, U32Column, U8Column } from './columns';
@@ -41,7 +41,10 @@ export type MemorySample = MemoryRecord;
 
 export interface LoadedTrace {
   name: string;
+  /** Bytes of all the streams read. */
   bytes: number;
+  /** Each stream read, in timeline order (several: the rotated files of one session). */
+  parts: { name: string; bytes: number; version: number; damaged: DamagedRange[]; truncatedAt: number | null }[];
   symbols: SymbolTable;
   segments: Segment[];
   /** Sampled allocations, one row each, in stream order. */
@@ -79,11 +82,14 @@ export interface LoadedTrace {
   durationNs: number;
 }
 
+/** A frame or stack whose definition is missing (a damaged or lost record): samples on it are dropped. */
+const UNRESOLVED = -1;
+
 /** Settings assumed for a stream without a Header (and for a dump of an unknown one). */
 export const DEFAULT_HEADER: HeaderRecord = {
   formatVersion: 1, startTimeUnixNs: 0, pid: 0, threadId: 0, hostname: '', argv: [],
   nodeVersion: '', v8Version: '', sampleInterval: 524288, stackDepth: 64, pollIntervalMs: 1000,
-  precise: false, cwd: '', tracerDir: '',
+  precise: false, cwd: '', tracerDir: '', part: 0,
 };
 
 function plainHeader(h: HeaderRecord): HeaderRecord {
@@ -92,8 +98,13 @@ function plainHeader(h: HeaderRecord): HeaderRecord {
     formatVersion: h.formatVersion, startTimeUnixNs: h.startTimeUnixNs, pid: h.pid,
     threadId: h.threadId, hostname: h.hostname, argv: [...h.argv], nodeVersion: h.nodeVersion,
     v8Version: h.v8Version, sampleInterval: h.sampleInterval, stackDepth: h.stackDepth,
-    pollIntervalMs: h.pollIntervalMs, precise: h.precise, cwd: h.cwd, tracerDir: h.tracerDir,
+    pollIntervalMs: h.pollIntervalMs, precise: h.precise, cwd: h.cwd, tracerDir: h.tracerDir, part: h.part,
   };
+}
+
+/** Same process, thread and start: a rotated file of the session, not a new one. */
+function sameSession(a: HeaderRecord, b: HeaderRecord): boolean {
+  return a.startTimeUnixNs === b.startTimeUnixNs && a.pid === b.pid && a.threadId === b.threadId && a.hostname === b.hostname;
 }
 
 /** Per-segment state: the segment's own ids mapped to the shared table's. */
@@ -114,7 +125,7 @@ class SegmentIds {
 export interface LoadOptions {
   /** Share one table between several traces (to merge or compare them). */
   symbols?: SymbolTable;
-  /** Name used in messages; defaults to the path. */
+  /** Name used in messages (for a single source); defaults to the path. */
   name?: string;
 }
 
@@ -140,16 +151,35 @@ class Loader {
   firstStartNs = 0;
   durationNs = 0;
   unknownFrees = 0;
-  undefinedRefs = 0;
-  private readonly unknownFrame: number;
+  /** Samples dropped because their stack, a frame of it or one of its strings was never defined. */
+  unresolvedSamples = 0;
+  /** The current file's counts since its Header, which its Trailer must match. */
+  partAllocs = 0;
+  partFrees = 0;
+  /** The part number of the latest Header (rotated files count up). */
+  lastPart = 0;
 
   constructor(symbols: SymbolTable) {
     this.symbols = symbols;
-    this.unknownFrame = symbols.internFrame(new Frame('(undefined frame)', '', 0, 0, false));
   }
 
   startSegment(header: HeaderRecord): void {
     const h = plainHeader(header);
+    this.partAllocs = 0;
+    this.partFrees = 0;
+    const current = this.segment;
+    if (h.part > 0 && current && sameSession(current.header, h)) {
+      // A file the session rotated into: the same ids and live set go on;
+      // its first batch restates the live set.
+      const expected = this.lastPart + 1;
+      if (h.part !== expected) {
+        this.warnings.push(`rotated part${h.part - expected > 1 ? `s ${expected}-${h.part - 1}` : ` ${expected}`} of the session ` +
+          `${h.part - expected > 1 ? 'are' : 'is'} missing: changes in between are unknown; part ${h.part} restates the live set at its start`);
+      }
+      this.lastPart = h.part;
+      return;
+    }
+    this.lastPart = h.part;
     if (this.segments.length === 0) this.firstStartNs = h.startTimeUnixNs;
     const offsetNs = h.startTimeUnixNs - this.firstStartNs;
     if (this.seg) {
@@ -189,13 +219,29 @@ class Loader {
     return t;
   }
 
-  frameId(seg: SegmentIds, local: number): number {
-    const id = seg.frames[local];
-    if (id === undefined) {
-      this.undefinedRefs++;
-      return this.unknownFrame;
+  /** Appends a sample's row, unless its stack cannot be resolved (then it is counted and dropped). */
+  pushAlloc(seg: SegmentIds, id: number, localStack: number, size: number, interval: number, index: number): boolean {
+    const stack = seg.stacks[localStack];
+    if (stack === undefined || stack === UNRESOLVED) {
+      this.unresolvedSamples++;
+      return false;
     }
-    return id;
+    const row = this.ids.length;
+    if (id <= seg.lastId && !seg.byId) {
+      // Out of order: index this segment's rows by id from now on.
+      seg.byId = new Map();
+      const all = this.ids.data;
+      for (let r = seg.allocStart; r < row; r++) seg.byId.set(all[r], r);
+    }
+    if (seg.byId) seg.byId.set(id, row);
+    seg.lastId = id;
+    this.ids.push(id);
+    this.stack.push(stack);
+    this.size.push(size);
+    this.objects.push(estimatedObjects(size, interval));
+    this.born.push(index);
+    this.freed.push(NEVER_FREED);
+    return true;
   }
 
   batch(b: BatchRecord): void {
@@ -204,6 +250,10 @@ class Loader {
     this.batchTime.push(this.absoluteTime(segment, b.timeNs));
     this.batchPrecise.push(this.precise ? 1 : 0);
     segment.batches++;
+    if (b.liveSet) {
+      this.restate(b, seg, segment, index);
+      return;
+    }
 
     const ids = b.allocIds;
     const stacks = b.allocStacks;
@@ -217,32 +267,14 @@ class Loader {
     let id = 0;
     for (let i = 0; i < m; i++) {
       id += ids[i];
-      const row = this.ids.length;
-      if (id <= seg.lastId && !seg.byId) {
-        // Out of order: index this segment's rows by id from now on.
-        seg.byId = new Map();
-        const all = this.ids.data;
-        for (let r = seg.allocStart; r < row; r++) seg.byId.set(all[r], r);
-      }
-      if (seg.byId) seg.byId.set(id, row);
-      seg.lastId = id;
-      this.ids.push(id);
-      let stack = seg.stacks[stacks[i]];
-      if (stack === undefined) {
-        this.undefinedRefs++;
-        stack = 0;
-      }
-      this.stack.push(stack);
-      const size = sizes[i];
-      this.size.push(size);
-      this.objects.push(estimatedObjects(size, interval));
-      this.born.push(index);
-      this.freed.push(NEVER_FREED);
+      this.pushAlloc(seg, id, stacks[i], sizes[i], interval, index);
     }
     segment.allocs += n;
+    this.partAllocs += n;
 
     const freedIds = b.freedIds;
     segment.frees += freedIds.length;
+    this.partFrees += freedIds.length;
     let fid = 0;
     let lo = seg.allocStart;
     const allIds = this.ids.data;
@@ -274,25 +306,59 @@ class Loader {
     }
   }
 
-  finish(reader: TraceReader): LoadedTrace {
+  /**
+   * A rotated file's first batch: the whole live set at that moment. Samples
+   * the replay already holds stay as they are; others appear (a file read on
+   * its own, or after a gap); live ones it lacks went away.
+   */
+  restate(b: BatchRecord, seg: SegmentIds, segment: Segment, index: number): void {
+    const live = new Map<number, number>();
+    const ids = this.ids.data;
+    const freed = this.freed.data;
+    for (let r = seg.allocStart; r < this.ids.length; r++) if (freed[r] === NEVER_FREED) live.set(ids[r], r);
+    const m = Math.min(b.allocIds.length, b.allocStacks.length, b.allocSizes.length);
+    const interval = segment.header.sampleInterval;
+    let id = 0;
+    for (let i = 0; i < m; i++) {
+      id += b.allocIds[i];
+      if (live.delete(id)) continue;
+      if (this.pushAlloc(seg, id, b.allocStacks[i], b.allocSizes[i], interval, index)) segment.allocs++;
+    }
+    for (const row of live.values()) {
+      this.freed.data[row] = index;
+      segment.frees++;
+    }
+  }
+
+  trailer(segment: Segment, t: TrailerRecord): void {
+    segment.trailer = {
+      timeNs: t.timeNs, allocs: t.allocs, frees: t.frees, batches: t.batches, droppedRecords: t.droppedRecords,
+    };
+    this.absoluteTime(segment, t.timeNs);
+    // The Trailer counts what its own file added since the Header.
+    if (t.allocs !== this.partAllocs || t.frees !== this.partFrees) {
+      this.warnings.push(
+        `trailer counts (${t.allocs} allocs, ${t.frees} frees) differ from the records (${this.partAllocs} allocs, ${this.partFrees} frees)`);
+    }
+    if (t.droppedRecords > 0) this.warnings.push(`the writer dropped ${t.droppedRecords} records (write errors)`);
+  }
+
+  finish(readers: TraceReader[]): LoadedTrace {
     if (this.unknownFrees > 0) {
       this.warnings.push(`${this.unknownFrees} freed sample ids were never allocated in the trace (ignored)`);
     }
-    if (this.undefinedRefs > 0) {
-      this.warnings.push(`${this.undefinedRefs} references to undefined frames or stacks (shown as "(undefined frame)")`);
-    }
-    for (const s of this.segments) {
-      const t = s.trailer;
-      if (t && (t.allocs !== s.allocs || t.frees !== s.frees)) {
-        this.warnings.push(
-          `trailer counts (${t.allocs} allocs, ${t.frees} frees) differ from the records (${s.allocs} allocs, ${s.frees} frees)`);
-      }
-      if (t && t.droppedRecords > 0) this.warnings.push(`the writer dropped ${t.droppedRecords} records (write errors)`);
+    if (this.unresolvedSamples > 0) {
+      this.warnings.push(`${this.unresolvedSamples} samples dropped: their stack, frames or names were never defined (lost with a damaged or missing record)`);
     }
     const last = this.segments[this.segments.length - 1];
+    const name = readers.map((r) => r.name).join(' + ');
+    const problem = readers.find((r) => r.truncatedAt !== null);
     return {
-      name: reader.name,
-      bytes: reader.bytes,
+      name,
+      bytes: readers.reduce((a, r) => a + r.bytes, 0),
+      parts: readers.map((r) => ({
+        name: r.name, bytes: r.bytes, version: r.version, damaged: [...r.damaged], truncatedAt: r.truncatedAt,
+      })),
       symbols: this.symbols,
       segments: this.segments,
       allocCount: this.stack.length,
@@ -308,8 +374,8 @@ class Loader {
       markers: this.markers,
       memory: this.memory,
       trailer: last ? last.trailer : null,
-      truncatedAt: reader.truncatedAt,
-      warnings: [...reader.warnings, ...this.warnings.map((w) => `${reader.name}: ${w}`)],
+      truncatedAt: problem ? problem.truncatedAt : null,
+      warnings: [...readers.flatMap((r) => r.warnings), ...this.warnings.map((w) => `${name}: ${w}`)],
       allocs: this.segments.reduce((a, s) => a + s.allocs, 0),
       frees: this.segments.reduce((a, s) => a + s.frees, 0),
       durationNs: this.durationNs,
@@ -317,10 +383,21 @@ class Loader {
   }
 }
 
-/** Reads a whole trace (file path or in-memory stream) into columns. */
-export function loadTrace(source: TraceSource, options: LoadOptions = {}): LoadedTrace {
-  const reader = new TraceReader(source, options.name);
+/**
+ * Reads a whole trace (file path or in-memory stream) into columns. Several
+ * sources are read one after the other as one timeline: the rotated files of
+ * a session, in order (see analysis/timeline.ts).
+ */
+export function loadTrace(source: TraceSource | readonly TraceSource[], options: LoadOptions = {}): LoadedTrace {
+  const sources = Array.isArray(source) ? source as readonly TraceSource[] : [source as TraceSource];
+  // Every signature is checked before anything is read.
+  const readers = sources.map((s) => new TraceReader(s, sources.length === 1 ? options.name : undefined));
   const loader = new Loader(options.symbols ?? new SymbolTable());
+  for (const reader of readers) loadRecords(reader, loader);
+  return loader.finish(readers);
+}
+
+function loadRecords(reader: TraceReader, loader: Loader): void {
   for (const { record } of reader.records()) {
     switch (record.kind) {
       case 'header':
@@ -334,16 +411,24 @@ export function loadTrace(source: TraceSource, options: LoadOptions = {}): Loade
       case 'frame': {
         const { seg } = loader.ensureSegment();
         const f = record.frame;
-        const frame = new Frame(seg.strings[f.functionName] ?? '', seg.strings[f.scriptName] ?? '', f.line, f.column, f.builtin);
-        seg.frames[f.id] = loader.symbols.internFrame(frame);
+        const fn = seg.strings[f.functionName];
+        const script = seg.strings[f.scriptName];
+        seg.frames[f.id] = fn === undefined || script === undefined
+          ? UNRESOLVED
+          : loader.symbols.internFrame(new Frame(fn, script, f.line, f.column, f.builtin));
         break;
       }
       case 'stack': {
         const { seg } = loader.ensureSegment();
         const local = record.stack.frames;
         const global = new Array<number>(local.length);
-        for (let i = 0; i < local.length; i++) global[i] = loader.frameId(seg, local[i]);
-        seg.stacks[record.stack.id] = loader.symbols.internStack(global);
+        let resolved = true;
+        for (let i = 0; i < local.length; i++) {
+          const frame = seg.frames[local[i]];
+          if (frame === undefined || frame === UNRESOLVED) resolved = false;
+          else global[i] = frame;
+        }
+        seg.stacks[record.stack.id] = resolved ? loader.symbols.internStack(global) : UNRESOLVED;
         break;
       }
       case 'batch':
@@ -376,14 +461,9 @@ export function loadTrace(source: TraceSource, options: LoadOptions = {}): Loade
       }
       case 'trailer': {
         const { segment } = loader.ensureSegment();
-        const t = record.trailer;
-        segment.trailer = {
-          timeNs: t.timeNs, allocs: t.allocs, frees: t.frees, batches: t.batches, droppedRecords: t.droppedRecords,
-        };
-        loader.absoluteTime(segment, t.timeNs);
+        loader.trailer(segment, record.trailer);
         break;
       }
     }
   }
-  return loader.finish(reader);
 }

@@ -6,6 +6,7 @@ import { Snapshot, Totals, WindowTotals } from '../model/snapshot';
 import { KeyType, Statistic, StatisticDiff } from '../model/statistic';
 import { SymbolTable } from '../model/symbols';
 import { loadTrace } from './load';
+import { groupTimelines } from './timeline';
 import { resolveWhen } from './when';
 
 export interface ReportOptions {
@@ -90,13 +91,14 @@ export interface SnapshotPair {
 }
 
 /**
- * Loads each file, takes its live set at options.at (and compareTo), merges
- * the files into one report. Throws NotATraceError, WhenError or I/O errors.
+ * Loads each file (the rotated files of a session as one timeline), takes its
+ * live set at options.at (and compareTo), merges them into one report.
+ * Throws NotATraceError, WhenError or I/O errors.
  */
 export function buildReport(files: readonly string[], options: ReportOptions): Report {
   const symbols = new SymbolTable();
-  const pairs: SnapshotPair[] = files.map((file) => {
-    const trace = loadTrace(file, { symbols });
+  const pairs: SnapshotPair[] = groupTimelines(files).map((timeline) => {
+    const trace = loadTrace(timeline, { symbols });
     const now = Snapshot.fromTrace(trace, resolveWhen(trace, options.at));
     const before = options.compareTo === null ? null : Snapshot.fromTrace(trace, resolveWhen(trace, options.compareTo));
     return { now, before };

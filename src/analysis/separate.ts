@@ -4,6 +4,7 @@
 import { Snapshot } from '../model/snapshot';
 import { loadTrace } from './load';
 import { Report, ReportOptions, reportFromSnapshots } from './report';
+import { groupTimelines } from './timeline';
 import { resolveWhen } from './when';
 
 /** Which process and thread wrote a trace (from its first Header). */
@@ -15,29 +16,30 @@ export interface TraceOrigin {
   hostname: string;
 }
 
-/** A file's report, or why it has none (test with `'report' in r`). */
+/** A file's report (its first file's, for the rotated files of a session), or why it has none (test with `'report' in r`). */
 export type FileReport =
   | { file: string; origin: TraceOrigin | null; report: Report }
   | { file: string; error: unknown };
 
-/** The report of one file, as buildReport would make it for that file alone. */
-function reportOne(file: string, options: ReportOptions): FileReport {
+/** The report of one file (or one session's rotated files), as buildReport would make it for them alone. */
+function reportOne(files: string[], options: ReportOptions): FileReport {
+  const file = files[0];
   // Each file gets its own symbol table: nothing is shared or merged.
-  const trace = loadTrace(file);
+  const trace = loadTrace(files);
   const now = Snapshot.fromTrace(trace, resolveWhen(trace, options.at));
   const before = options.compareTo === null ? null : Snapshot.fromTrace(trace, resolveWhen(trace, options.compareTo));
   const h = trace.segments.length > 0 ? trace.segments[0].header : null;
   const origin = h ? { pid: h.pid, threadId: h.threadId, argv: [...h.argv], hostname: h.hostname } : null;
-  return { file, origin, report: reportFromSnapshots([file], [{ now, before }], options) };
+  return { file, origin, report: reportFromSnapshots(files, [{ now, before }], options) };
 }
 
-/** One entry per file, in the order given; failures are entries too (never thrown). */
+/** One entry per file (per session for rotated files), in the order given; failures are entries too (never thrown). */
 export function buildSeparateReports(files: readonly string[], options: ReportOptions): FileReport[] {
-  return files.map((file) => {
+  return groupTimelines(files).map((timeline) => {
     try {
-      return reportOne(file, options);
+      return reportOne(timeline, options);
     } catch (error) {
-      return { file, error };
+      return { file: timeline[0], error };
     }
   });
 }

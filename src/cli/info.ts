@@ -1,14 +1,17 @@
 // `alloctrace info`: header, duration, counts, markers and integrity of a trace.
 import { parseArgs } from 'node:util';
 import { loadTrace } from '../analysis/load';
+import { groupTimelines } from '../analysis/timeline';
 import { formatJsonInfo, formatTextInfo } from '../views/info';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError, usageFromParseArgs } from './errors';
 
-export const INFO_HELP = `Usage: alloctrace info FILE [--json]
+export const INFO_HELP = `Usage: alloctrace info FILE... [--json]
 
 Describes a trace: the traced process, sampling settings, duration, sampled
 allocations and frees, markers, and whether the file is whole (a missing
-trailer means the process died or was killed before tracing stopped).
+trailer means the process died or was killed before tracing stopped; damaged
+records are listed). Several FILEs must be the rotated files of one session
+(FILE, FILE.1.atrace, ...): they are read as one timeline.
 FILE may be a pipe, a FIFO or <(command); - reads standard input.
 
 Options:
@@ -32,10 +35,13 @@ export function infoCommand(argv: string[]): number {
       process.stdout.write(`${INFO_HELP}\n`);
       return EXIT_OK;
     }
-    if (parsed.positionals.length !== 1) {
-      throw new UsageError(`info: expected one trace FILE, got ${parsed.positionals.length} (see alloctrace info --help)`);
+    const files = parsed.positionals;
+    if (files.length === 0) throw new UsageError('info: expected a trace FILE (see alloctrace info --help)');
+    const timelines = groupTimelines(files);
+    if (timelines.length > 1) {
+      throw new UsageError(`info: these ${files.length} files are not the rotated files of one session; run info on each`);
     }
-    const trace = loadTrace(parsed.positionals[0]);
+    const trace = loadTrace(timelines[0]);
     for (const w of trace.warnings) say(w);
     process.stdout.write(parsed.values.json ? formatJsonInfo(trace) : formatTextInfo(trace));
     return EXIT_OK;

@@ -44,7 +44,7 @@ export function summarizeRun(found: readonly FoundTrace[]): RunSummary {
   for (const f of found) {
     let trace: LoadedTrace;
     try {
-      trace = loadTrace(f.file);
+      trace = loadTrace([f.file, ...f.parts]);
     } catch (err) {
       say(errorMessage(err));
       traces.push({ found: f, allocated: null, who: null });

@@ -4,10 +4,14 @@
 // child processes insert `.<pid>`; a Worker whose name has no %t inserts
 // `.t<threadId>`. So every file is one of at most four shapes of the pattern,
 // and this module turns those shapes into regular expressions and scans the
-// directory for them.
+// directory for them. A taken name's next free number (FILE.1.atrace) and
+// rotated files look like a pid in a name, so who wrote a file is read from
+// its Header.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { firstHeader } from '../analysis/timeline';
+import { HeaderRecord } from '../format/proto';
 import { insertBeforeExtension } from '../options';
 
 export interface FoundTrace {
@@ -17,6 +21,8 @@ export interface FoundTrace {
   /** From the name; 0 for a main thread. */
   threadId: number;
   bytes: number;
+  /** The files the same session rotated into, in order (read them after `file` as one timeline). */
+  parts: string[];
 }
 
 export interface RunTraces {
@@ -67,7 +73,7 @@ export function findRunTraces(pattern: string, rootPid: number | undefined, sinc
   } catch {
     return { main: null, others: [] };
   }
-  const found: FoundTrace[] = [];
+  const found: (FoundTrace & { header: HeaderRecord | null })[] = [];
   for (const name of names) {
     const m = shapes.map((re) => re.exec(name)).find((x) => x !== null);
     if (!m) continue;
@@ -80,18 +86,37 @@ export function findRunTraces(pattern: string, rootPid: number | undefined, sinc
     }
     if (!stat.isFile() || stat.mtimeMs < sinceMs) continue;
     const g = m.groups ?? {};
+    const header = firstHeader(file);
     found.push({
       file,
-      pid: g.pid === undefined ? null : Number(g.pid),
-      threadId: g.thread === undefined ? 0 : Number(g.thread),
+      pid: header ? header.pid : g.pid === undefined ? null : Number(g.pid),
+      threadId: header ? header.threadId : g.thread === undefined ? 0 : Number(g.thread),
       bytes: stat.size,
+      parts: [],
+      header,
     });
   }
-  found.sort((a, b) => (a.pid ?? -1) - (b.pid ?? -1) || a.threadId - b.threadId || a.file.localeCompare(b.file));
-  // Without %p the first process's main thread owns the name with no pid in
-  // it; with %p, it is the file bearing the pid run started.
-  const isMain = (t: FoundTrace): boolean =>
-    t.threadId === 0 && (pattern.includes('%p') ? t.pid === rootPid : t.pid === null);
-  const main = found.find(isMain) ?? null;
-  return { main, others: found.filter((t) => t !== main) };
+  // The rotated files of a session go with its earliest file found.
+  const sessions = new Map<string, (typeof found)[number]>();
+  const firsts: typeof found = [];
+  const key = (h: HeaderRecord): string => `${h.hostname}\0${h.pid}\0${h.threadId}\0${h.startTimeUnixNs}`;
+  found.sort((a, b) => (a.header?.part ?? 0) - (b.header?.part ?? 0) || a.file.localeCompare(b.file));
+  for (const t of found) {
+    const first = t.header ? sessions.get(key(t.header)) : undefined;
+    if (first) {
+      first.parts.push(t.file);
+      continue;
+    }
+    if (t.header) sessions.set(key(t.header), t);
+    firsts.push(t);
+  }
+  const traces: FoundTrace[] = firsts.map(({ header: _, ...t }) => t);
+  traces.sort((a, b) => (a.pid ?? -1) - (b.pid ?? -1) || a.threadId - b.threadId || a.file.localeCompare(b.file));
+  // The command's own process, if it is Node.js; else (a wrapper such as sh
+  // or npm) the process that claimed the plain name.
+  const base = path.basename(pattern);
+  const main = traces.find((t) => t.threadId === 0 && t.pid === rootPid)
+    ?? (pattern.includes('%p') ? undefined : traces.find((t) => t.threadId === 0 && path.basename(t.file) === base))
+    ?? null;
+  return { main, others: traces.filter((t) => t !== main) };
 }

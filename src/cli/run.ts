@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULTS, OptionError, parseBytes, parseWhole } from '../options';
+import { MAGIC } from '../format/proto';
+import { DEFAULTS, OptionError, parseBytes, parseWhole, withDefaultName } from '../options';
 import { formatSize } from '../views/units';
 import { EXIT_USAGE, say, UsageError } from './errors';
 import { checkGroupBy, checkTop, reportOptions } from './report';
@@ -21,11 +22,16 @@ top of the report of the process that allocated the most: at its peak, when
 that held more than the end, and at its end. Every trace file is listed.
 
 Options:
-  -o, --output FILE    trace file (default alloctrace-<pid>.atrace); %p pid,
-                       %t thread id, %h host, %d start time. Without %p, other
-                       processes of the command (children, cluster workers)
-                       write FILE.<pid>.atrace beside it; without %t, Worker
-                       threads add .t<id>. All of them are listed at the end.
+  -o, --output FILE    trace file (default alloctrace-<pid>.atrace; a directory:
+                       that name in it); %p pid, %t thread id, %h host, %d
+                       start time. Without %p, other processes of the command
+                       (children, cluster workers) write FILE.<pid>.atrace
+                       beside it; without %t, Worker threads add .t<id>. All
+                       of them are listed at the end. An existing FILE is
+                       never overwritten: a trace there makes this one
+                       FILE.1.atrace (the next free number), anything else is
+                       refused
+  --force              replace FILE if it is an existing trace
   --interval BYTES     average bytes between samples (default 512k)
   --depth N            frames kept per sample (default 64)
   --poll-ms MS         milliseconds between polls (default 1000)
@@ -43,6 +49,7 @@ Exit code: the command's own (128 + signal number if a signal ended it);
 
 interface RunOptions {
   output: string;
+  force: boolean;
   interval: number;
   depth: number;
   pollMs: number;
@@ -56,7 +63,8 @@ const VALUE_OPTIONS = new Set(['-o', '--output', '--interval', '--depth', '--pol
 
 function parseRunArgs(argv: string[]): RunOptions | 'help' {
   const opts: RunOptions = {
-    output: `alloctrace-${process.pid}.atrace`,
+    output: defaultOutput(),
+    force: false,
     interval: DEFAULTS.interval,
     depth: DEFAULTS.depth,
     pollMs: DEFAULTS.pollMs,
@@ -84,6 +92,7 @@ function parseRunArgs(argv: string[]): RunOptions | 'help' {
       case '-h': case '--help': return 'help';
       case '--precise': opts.precise = true; break;
       case '--no-precise': opts.precise = false; break;
+      case '--force': opts.force = true; break;
       case '-o': case '--output': opts.output = value as string; break;
       case '--interval': opts.interval = parseBytes(value as string, '--interval'); break;
       case '--depth': opts.depth = parseWhole(value as string, 'depth', '--depth'); break;
@@ -99,11 +108,54 @@ function parseRunArgs(argv: string[]): RunOptions | 'help' {
   return opts;
 }
 
+function defaultOutput(): string {
+  return `alloctrace-${process.pid}.atrace`;
+}
+
+/** What is at `file` now: nothing, an alloctrace trace, or something else (described). */
+function existing(file: string): 'none' | 'trace' | string {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(file);
+  } catch {
+    return 'none';
+  }
+  if (stat.isSymbolicLink()) return 'a symbolic link';
+  if (!stat.isFile()) return 'not a regular file';
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const head = Buffer.alloc(MAGIC.length);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return n === MAGIC.length && MAGIC.equals(head) ? 'trace' : 'not an alloctrace trace';
+  } catch (err) {
+    return `unreadable: ${(err as Error).message}`;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Makes sure the command's first process can claim `file`: never overwrites
+ * anything but a trace, and a trace only with --force. Returns whether the
+ * name is free (then a process finding it taken knows a sibling took it).
+ */
+function prepareOutput(file: string, force: boolean): boolean {
+  const what = existing(file);
+  if (what === 'none') return true;
+  if (what !== 'trace') {
+    throw new UsageError(`${file} exists and is ${what}; refusing to overwrite it (choose another -o)`);
+  }
+  if (!force) return false; // the preload takes the next free number and says so
+  fs.unlinkSync(file);
+  return true;
+}
+
 function quoteForNodeOptions(p: string): string {
   return `"${p.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-function childEnv(opts: RunOptions, file: string): NodeJS.ProcessEnv {
+function childEnv(opts: RunOptions, file: string, claim: boolean): NodeJS.ProcessEnv {
   const register = path.join(__dirname, '..', 'register.js');
   const nodeOptions = [process.env.NODE_OPTIONS, `--require ${quoteForNodeOptions(register)}`]
     .filter((s) => s !== undefined && s !== '').join(' ');
@@ -115,7 +167,8 @@ function childEnv(opts: RunOptions, file: string): NodeJS.ProcessEnv {
     ALLOCTRACE_DEPTH: String(opts.depth),
     ALLOCTRACE_POLL_MS: String(opts.pollMs),
     ALLOCTRACE_PRECISE: opts.precise ? '1' : '0',
-    ALLOCTRACE_CLAIM: '1', // the first process takes FILE, any sibling started alongside gets FILE.<pid>
+    // The name is free: the first process takes FILE, any sibling started alongside gets FILE.<pid>.
+    ALLOCTRACE_CLAIM: claim ? '1' : '0',
   };
 }
 
@@ -159,7 +212,9 @@ function shellWord(file: string): string {
 
 function describeTrace(t: RunTrace): string {
   const allocated = t.allocated === null ? 'unreadable' : `${formatSize(t.allocated)} allocated`;
-  return `${t.found.file} (${t.found.bytes} bytes, ${allocated}${t.who ? `; ${t.who}` : ''})`;
+  const { parts } = t.found;
+  const rotated = parts.length > 0 ? ` + ${parts.length} rotated: ${parts.join(' ')}` : '';
+  return `${t.found.file} (${t.found.bytes} bytes, ${allocated}${t.who ? `; ${t.who}` : ''})${rotated}`;
 }
 
 /** Where the traces are, and the commands that show the ones not reported above. */
@@ -171,7 +226,7 @@ function printTraceList(summary: RunSummary): void {
   if (others.length > 0) {
     out.push(`${reported ? 'Other traces' : 'Traces'} of the command's processes and threads (${others.length}):`);
     for (const t of others) out.push(`  ${describeTrace(t)}`);
-    const words = summary.traces.map((t) => shellWord(t.found.file)).join(' ');
+    const words = summary.traces.flatMap((t) => [t.found.file, ...t.found.parts]).map(shellWord).join(' ');
     out.push(`One report per file: alloctrace report ${words} --separate`);
     out.push(`All merged:          alloctrace report ${words}`);
   }
@@ -194,13 +249,21 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${RUN_HELP}\n`);
     return 0;
   }
-  const file = path.resolve(opts.output);
-  const hasPattern = /%[pthd]/.test(opts.output);
-  if (!hasPattern) fs.rmSync(file, { force: true });
+  const output = withDefaultName(opts.output, defaultOutput());
+  const file = path.resolve(output);
+  const hasPattern = /%[pthd]/.test(output);
+  let claim = true;
+  try {
+    if (!hasPattern) claim = prepareOutput(file, opts.force);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    say(`run: ${err.message}`);
+    return EXIT_USAGE;
+  }
   // Files older than this belong to earlier runs (a little slack: file times
   // come from the kernel's coarse clock).
   const sinceMs = Date.now() - 100;
-  const { code, pid } = await waitForChild(opts.command, childEnv(opts, file));
+  const { code, pid } = await waitForChild(opts.command, childEnv(opts, file, claim));
   const traces = findRunTraces(file, pid, sinceMs);
   if (traces === null) {
     process.stderr.write(`alloctrace: traces written as ${file}\n`);

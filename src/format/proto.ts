@@ -2,6 +2,7 @@
 // of truth), and typed views of the decoded records.
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
+import { crc32c } from './checksum';
 
 // Decode uint64 fields as plain numbers: Long objects would cost an allocation
 // per sample id on 100 MB traces. Values above 2^53 (only start_time_unix_ns)
@@ -11,8 +12,13 @@ protobuf.configure();
 
 /** File magic: "ATRACE\0" followed by the format version byte. */
 export const MAGIC = Buffer.from([0x41, 0x54, 0x52, 0x41, 0x43, 0x45, 0x00]);
-export const FORMAT_VERSION = 1;
+/** Version 2: every record is followed by its CRC32C (see proto/alloctrace.proto). */
+export const FORMAT_VERSION = 2;
+/** Version 1: records without checksums (older files, in-memory snapshots). */
+export const FORMAT_VERSION_UNCHECKED = 1;
 export const MAGIC_LENGTH = MAGIC.length + 1;
+/** Bytes of the CRC32C after each record in version 2. */
+export const CHECKSUM_LENGTH = 4;
 
 // dist/format/proto.js and src/format/proto.ts both sit two levels below the package root.
 export const PROTO_PATH = path.resolve(__dirname, '..', '..', 'proto', 'alloctrace.proto');
@@ -44,6 +50,8 @@ export interface HeaderRecord {
   cwd: string;
   /** alloctrace's own code directory in the traced process ('' if unknown). */
   tracerDir: string;
+  /** 0: the session's first file; N: the Nth file it rotated into (a continuation). */
+  part: number;
 }
 
 export interface StringDefRecord { id: number; value: string }
@@ -67,6 +75,8 @@ export interface BatchRecord {
   allocSizes: number[];
   /** Delta-encoded within the list (first relative to 0). */
   freedIds: number[];
+  /** The allocs are the whole live set (a rotated file's start), not new allocations. */
+  liveSet: boolean;
 }
 
 export interface MemoryRecord {
@@ -140,9 +150,17 @@ export function decodeRecord(bytes: Uint8Array): TraceRecord | null {
   }
 }
 
-/** Encodes one Record with its varint length prefix, as the native writer does. */
-export function encodeRecordDelimited(record: TraceRecord): Uint8Array {
+/**
+ * Encodes one Record framed as the native writer frames it: its varint
+ * length, its bytes and (format 2, the default) their CRC32C.
+ */
+export function encodeRecordDelimited(record: TraceRecord, version: number = FORMAT_VERSION): Uint8Array {
   const type = recordMessageType();
   const body = { [record.kind]: (record as Record<string, unknown>)[record.kind] };
-  return type.encodeDelimited(type.fromObject(body)).finish();
+  const delimited = type.encodeDelimited(type.fromObject(body)).finish();
+  if (version === FORMAT_VERSION_UNCHECKED) return delimited;
+  const framed = Buffer.allocUnsafe(delimited.length + CHECKSUM_LENGTH);
+  framed.set(delimited, 0);
+  framed.writeUInt32LE(crc32c(delimited), delimited.length);
+  return framed;
 }

@@ -1,5 +1,6 @@
 // Encodes a self-contained trace stream (what Snapshot.dump() writes), with
-// protobufjs from the same schema the reader decodes with.
+// protobufjs from the same schema the reader decodes with, framed as the
+// native writer frames files (format 2: a CRC32C after each record).
 import { encodeRecordDelimited, FORMAT_VERSION, HeaderRecord, MAGIC, PRECISE_OFF, PRECISE_ON, TraceRecord } from './proto';
 
 export interface StreamFrame {
@@ -86,10 +87,10 @@ export function encodeTraceStream(header: HeaderRecord, timeNs: number, samples:
     const allocIds = rows.map((_, k) => (k === 0 ? start + 1 : 1)); // ids start+1.., delta-encoded
     const allocStacks = rows.map((i) => stackIds[samples.sampleStacks[i]]);
     const allocSizes = rows.map((i) => samples.sampleSizes[i]);
-    put({ kind: 'batch', batch: { timeNs: born, allocIds, allocStacks, allocSizes, freedIds: [] } });
+    put({ kind: 'batch', batch: { timeNs: born, allocIds, allocStacks, allocSizes, freedIds: [], liveSet: false } });
     start = end;
   }
-  put({ kind: 'batch', batch: { timeNs, allocIds: [], allocStacks: [], allocSizes: [], freedIds: [] } });
+  put({ kind: 'batch', batch: { timeNs, allocIds: [], allocStacks: [], allocSizes: [], freedIds: [], liveSet: false } });
   put({ kind: 'marker', marker: { timeNs, name: markerName, gcForced: false, requestedNs: 0 } });
   return Buffer.concat(parts);
 }

@@ -16,6 +16,10 @@ export interface JsonInfo {
   markers: { name: string; timeNs: number; requestedNs?: number }[];
   trailer: boolean;
   truncatedAt: number | null;
+  /** The files read, in timeline order (several: the rotated files of one session). */
+  parts: { file: string; bytes: number }[];
+  /** Records skipped because they failed their checksum. */
+  damaged: { file: string; offset: number; bytes: number }[];
 }
 
 export function toJsonInfo(t: LoadedTrace): JsonInfo {
@@ -32,6 +36,8 @@ export function toJsonInfo(t: LoadedTrace): JsonInfo {
       : { name: m.name, timeNs: m.timeNs, requestedNs: m.requestedNs })),
     trailer: t.trailer !== null,
     truncatedAt: t.truncatedAt,
+    parts: t.parts.map((p) => ({ file: p.name, bytes: p.bytes })),
+    damaged: t.parts.flatMap((p) => p.damaged.map((d) => ({ file: p.name, offset: d.offset, bytes: d.bytes }))),
   };
 }
 
@@ -62,6 +68,11 @@ export function formatTextInfo(t: LoadedTrace): string {
   } else {
     row('Process', 'unknown (no header)');
   }
+  if (t.parts.length > 1 || (h !== null && h.part > 0)) {
+    row('Rotated', t.parts.length > 1
+      ? `${t.parts.length} files of the session read as one timeline`
+      : `file ${h?.part} of a session that rotated (its start restates the live set; earlier files hold the history)`);
+  }
   if (t.segments.length > 1) row('Sessions', `${t.segments.length} (tracing was restarted; each starts from an empty live set)`);
   row('Duration', formatTime(t.durationNs));
   let live = 0;
@@ -73,5 +84,11 @@ export function formatTextInfo(t: LoadedTrace): string {
   row('Trailer', t.trailer ? 'present (tracing stopped cleanly)'
     : 'missing: the process died or was killed before tracing stopped (or it is still running)');
   row('Truncated', t.truncatedAt === null ? 'no' : `at byte ${t.truncatedAt} (everything before it was read)`);
+  const damaged = t.parts.flatMap((p) => p.damaged.map((d) => ({ ...d, file: p.name })));
+  const unchecked = t.parts.every((p) => p.version === 1);
+  row('Damaged', damaged.length === 0 ? (unchecked ? 'not checked (format 1: no checksums)' : 'none (every record checked out)')
+    : `${damaged.length} records skipped, ${damaged.reduce((a, d) => a + d.bytes, 0)} bytes: ` +
+      damaged.slice(0, 5).map((d) => `${t.parts.length > 1 ? `${d.file} ` : ''}byte ${d.offset}`).join(', ') +
+      (damaged.length > 5 ? ', ...' : ''));
   return lines.join('\n') + '\n';
 }
