@@ -42,6 +42,11 @@ function assertBadInput(r, pattern) {
   assert.match(lines[0], pattern);
 }
 
+/** info's figures without the input's name (which `parts` repeats). */
+function figures(info) {
+  return { ...info, file: undefined, parts: info.parts.map((p) => p.bytes) };
+}
+
 test('a FIFO reads like the file it carries (report and info)', { timeout: 60000 }, async () => {
   const expected = json('report', native.file, REPORT);
   const a = fifoOf(native.file);
@@ -50,7 +55,7 @@ test('a FIFO reads like the file it carries (report and info)', { timeout: 60000
   const b = fifoOf(native.file);
   const info = json('info', b.fifo);
   assert.equal(await b.written, 0);
-  assert.deepEqual(info, json('info', native.file), 'every figure, the byte count too');
+  assert.deepEqual(figures(info), figures(json('info', native.file)), 'every figure, the byte count too');
 });
 
 test('standard input as `-`: piped, or redirected from a file', () => {
@@ -92,7 +97,7 @@ test('a stream of many reads and records bigger than the read chunk', () => {
   const file = path.join(dir, 'big.atrace');
   b.write(file);
   const fromPipe = json('info', '-', [], { input: fs.readFileSync(file) });
-  assert.deepEqual(fromPipe, json('info', file));
+  assert.deepEqual(figures(fromPipe), figures(json('info', file)));
   assert.equal(fromPipe.allocs, 1_200_500);
   assert.equal(fromPipe.frees, 500);
 });
