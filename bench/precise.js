@@ -6,14 +6,14 @@
 //     way after the first (which also loads node:inspector, shown apart).
 //  2. Two instances of bench/http-server.js, both preloaded with the admin
 //     endpoint, under load at the same time (bench/precise-load.js); in the
-//     first, precise mode goes on, then off (POST /precise). Each 500 ms
+//     first, precise mode goes on, then off (POST /precise). Each 1 s
 //     window's throughput is taken as the ratio of the first to the control
 //     beside it, which cancels most of what other work on this shared machine
 //     does. Before any switch that ratio shows the A/A noise (its min-max
 //     band); then: the ratio while precise (against before), the longest
 //     request wait around each switch, and the time after the off switch
 //     until the ratio is back inside the band and stays there. Counted in
-//     250 ms buckets, judged over rolling 500 ms windows.
+//     250 ms buckets, judged over rolling 1 s windows.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -25,7 +25,7 @@ const LOAD = path.join(__dirname, 'precise-load.js');
 const TOKEN = 'bench-precise-token';
 const CONCURRENCY = 8;
 const BUCKET_MS = 250;
-const WINDOW = 2; // buckets per judged window
+const WINDOW = 4; // buckets per judged window (1 s)
 const HEAPS_MB = [0, 100, 500];
 
 async function heapPauses(quick) {
@@ -142,7 +142,7 @@ async function switchRound(plan, round) {
     control: load.control,
   };
   log(`[precise] round ${round + 1}: before ${result.beforeRps.toFixed(0)} req/s, control ${result.controlRps.toFixed(0)} req/s; ` +
-    `500 ms windows' ratio to the control ${result.beforeRatio.toFixed(3)} [A/A band ` +
+    `1 s windows' ratio to the control ${result.beforeRatio.toFixed(3)} [A/A band ` +
     `${result.band.low.toFixed(3)}-${result.band.high.toFixed(3)} x median]; precise ${result.preciseRatio.toFixed(3)} x, ` +
     `after ${result.afterRatio.toFixed(3)} x; back in the band ${result.recoveryMs === null ? 'never' : `${result.recoveryMs} ms`} after the off switch; ` +
     `switch pause on ${on.pauseMs} ms / off ${off.pauseMs} ms; longest request ${result.maxWaitOnMs.toFixed(0)} / ` +
@@ -184,7 +184,7 @@ async function runPrecise({ quick }) {
   }
   figures.push(figure('precise', `HTTP throughput while precise / before (vs a control) ${range('preciseRatio')}`, summary.preciseRatio, 'x', ''));
   figures.push(figure('precise', `HTTP throughput after the off switch (last ${plan.tailMs / 1000} s) / before ${range('afterRatio')}`, summary.afterRatio, 'x', ''));
-  figures.push(figure('precise', `HTTP: back inside the A/A band (500 ms windows ≥ ${summary.bandLow.toFixed(3)} x median) after the off switch, per round ${JSON.stringify(recoveries)}`,
+  figures.push(figure('precise', `HTTP: back inside the A/A band (1 s windows ≥ ${summary.bandLow.toFixed(3)} x median) after the off switch, per round ${JSON.stringify(recoveries)}`,
     summary.recoveryMs, 'ms', ''));
   figures.push(figure('precise', 'HTTP: longest request around the on / off switch (typical bucket max ' +
     `${summary.maxWaitBeforeMs.toFixed(0)} ms), off ${summary.maxWaitOffMs.toFixed(0)} ms`, summary.maxWaitOnMs, 'ms', ''));

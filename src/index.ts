@@ -13,7 +13,7 @@ export type { ArgvMode } from './redact';
 export type { PreciseResult, SetPreciseOptions } from './precise';
 export { adminHandler, koaAdmin, fastifyAdmin } from './admin/frameworks';
 export type { AdminOptions, AdminHandler } from './admin/handler';
-export type { KeyType, FilterOptions, StatisticsOptions, Totals } from './model';
+export type { KeyType, FilterOptions, StatisticsOptions, Totals, WindowTotals } from './model';
 export type { TracerOptions } from './options';
 
 // The model's classes, loaded on first touch.

@@ -172,9 +172,11 @@ test('a refused ALLOCTRACE_PRECISE_SIGNAL leaves the app killable by it', async 
 test('alloctrace run is precise by default (a diagnosis session); --no-precise lets V8 inline', () => {
   const { cli } = require('./helpers');
   const dir = tempDir();
+  // ~10 MB kept to the end: hundreds of samples at 16 KiB, so the report at the end has a window.
+  const keep = 'globalThis.kept = []; for (let i = 0; i < 100000; i++) kept.push({ i, s: String(i).repeat(8) });';
   for (const [flags, precise] of [[[], true], [['--precise'], true], [['--no-precise'], false]]) {
     const file = path.join(dir, `run${flags.join('')}.atrace`);
-    const r = cli(['run', ...flags, '-o', file, '--', process.execPath, path.join(FIXTURES, 'plain-app.js')]);
+    const r = cli(['run', ...flags, '--interval', '16k', '-o', file, '--', process.execPath, '-e', keep]);
     assert.strictEqual(r.status, 0, r.stderr);
     assert.strictEqual(infoJson(file).header.precise, precise, flags.join(' '));
     assert.strictEqual(/inlined/.test(r.stdout), !precise, r.stdout);

@@ -4,6 +4,6 @@ export { Traceback } from './traceback';
 export { Trace } from './trace';
 export { Filter, FilterOptions, globToRegExp } from './filter';
 export { KeyType, KEY_TYPES, Statistic, StatisticDiff } from './statistic';
-export { LoadSnapshotOptions, Snapshot, SnapshotInfo, StatisticsOptions, Totals } from './snapshot';
+export { LoadSnapshotOptions, Snapshot, SnapshotInfo, StatisticsOptions, Totals, WindowTotals } from './snapshot';
 export { SymbolTable } from './symbols';
 export { displayFile } from './paths';
