@@ -1,0 +1,128 @@
+'use strict';
+// The admin endpoint's concurrency control on its own: the gate (one job at a
+// time, the event loop's I/O between jobs, identical requests sharing a job, a
+// bound on waiting jobs) and the forced-GC limit, on a clock the test drives.
+const test = require('node:test');
+const assert = require('node:assert');
+const net = require('node:net');
+const { Gate } = require('../dist/admin/gate');
+const { GcLimit, BURST, REFILL_MS, DUTY_FACTOR } = require('../dist/admin/gc-limit');
+
+// The gate's timers are unref'd (the endpoint never keeps an app alive): this keeps the test process up.
+const alive = setInterval(() => {}, 60000);
+test.after(() => clearInterval(alive));
+
+test('gate: identical keys share one job; beyond maxWaiting distinct jobs, submit refuses', async () => {
+  const gate = new Gate({ maxWaiting: 3, gapMs: 0 });
+  const runs = [];
+  const job = (name) => () => { runs.push(name); return `${name}-answer`; };
+  const a1 = gate.submit('a', job('a'));
+  const a2 = gate.submit('a', job('a-again'));
+  assert.strictEqual(a1, a2, 'the same promise for the same key');
+  const b = gate.submit('b', job('b'));
+  const c = gate.submit('c', job('c'));
+  assert.strictEqual(gate.submit('d', job('d')), undefined, 'a fourth distinct job waits nowhere');
+  assert.strictEqual(gate.submit('a', job('a-third')), a1, 'joining a waiting job needs no room');
+  assert.deepStrictEqual(await Promise.all([a1, a2, b, c]), ['a-answer', 'a-answer', 'b-answer', 'c-answer']);
+  assert.deepStrictEqual(runs, ['a', 'b', 'c'], 'one run per key, in arrival order');
+  // Once answered, the same key runs again: a later request wants later data.
+  assert.strictEqual(await gate.submit('a', job('a-later')), 'a-later-answer');
+  assert.deepStrictEqual(runs, ['a', 'b', 'c', 'a-later']);
+});
+
+test('gate: a failing job rejects its waiters only; the next job runs', async () => {
+  const gate = new Gate({ maxWaiting: 4, gapMs: 0 });
+  const bad = gate.submit('bad', () => { throw new Error('no'); });
+  const good = gate.submit('good', () => 'fine');
+  await assert.rejects(bad, /no/);
+  assert.strictEqual(await good, 'fine');
+});
+
+test('gate: the event loop reads I/O between two jobs', async () => {
+  // A loopback connection: what job 1 writes is readable at the next poll
+  // phase, which must come before job 2 runs.
+  const server = net.createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const client = net.connect(server.address().port, '127.0.0.1');
+  const [peer] = await Promise.all([new Promise((r) => server.once('connection', r)), new Promise((r) => client.once('connect', r))]);
+  const order = [];
+  const lastRead = new Promise((resolve) => peer.on('data', (d) => {
+    order.push(`read ${d}`);
+    if (String(d).endsWith('3')) resolve();
+  }));
+  const gate = new Gate({ maxWaiting: 4, gapMs: 0 });
+  const jobs = [1, 2, 3].map((n) => gate.submit(`job${n}`, () => {
+    order.push(`job ${n}`);
+    client.write(String(n));
+  }));
+  await Promise.all([...jobs, lastRead]);
+  client.destroy();
+  server.close();
+  // Jobs run back to back would read "123" once, after job 3.
+  assert.deepStrictEqual(order, ['job 1', 'read 1', 'job 2', 'read 2', 'job 3', 'read 3']);
+});
+
+/** A GcLimit on a clock the test moves; each GC'd snapshot "takes" `pauseMs` of it. */
+function limitWithClock(pauseMs) {
+  let now = 1000;
+  const taken = [];
+  const limit = new GcLimit(() => now);
+  const take = (gc) => {
+    if (gc) now += pauseMs;
+    const snap = { n: taken.length, gc };
+    taken.push(snap);
+    return snap;
+  };
+  return { limit, take, taken, advance: (ms) => { now += ms; } };
+}
+
+test('GC limit: a burst of forced GCs, then the latest GC\'d snapshot is reused until one is earned', () => {
+  const { limit, take, advance } = limitWithClock(1);
+  const forced = [];
+  for (let i = 0; i < BURST; i++) {
+    const { value, gc } = limit.snapshot(true, take);
+    assert.strictEqual(gc.status, 'forced');
+    assert.strictEqual(gc.forcedGcs, i + 1);
+    forced.push(value);
+    advance(DUTY_FACTOR * 1); // the spacing after a 1 ms pause
+  }
+  advance(100);
+  const reused = limit.snapshot(true, take);
+  assert.strictEqual(reused.gc.status, 'reused');
+  assert.strictEqual(reused.value, forced[BURST - 1], 'the latest forced GC\'s snapshot');
+  assert.strictEqual(reused.gc.ageMs, DUTY_FACTOR + 100);
+  assert.strictEqual(reused.gc.forcedGcs, BURST);
+  assert.ok(reused.gc.nextGcInMs > 0 && reused.gc.nextGcInMs <= REFILL_MS);
+  // gc=0 always takes a fresh snapshot, and does not count.
+  const off = limit.snapshot(false, take);
+  assert.strictEqual(off.gc.status, 'off');
+  assert.strictEqual(off.value.gc, false);
+  advance(reused.gc.nextGcInMs);
+  const earned = limit.snapshot(true, take);
+  assert.strictEqual(earned.gc.status, 'forced');
+  assert.strictEqual(earned.gc.forcedGcs, BURST + 1);
+});
+
+test('GC limit: a slow GC spaces the next one by DUTY_FACTOR times its pause', () => {
+  const { limit, take, advance } = limitWithClock(400); // a 400 ms forced GC
+  assert.strictEqual(limit.snapshot(true, take).gc.status, 'forced');
+  const soon = limit.snapshot(true, take);
+  assert.strictEqual(soon.gc.status, 'reused');
+  assert.strictEqual(soon.gc.nextGcInMs, DUTY_FACTOR * 400);
+  advance(DUTY_FACTOR * 400 - 1);
+  assert.strictEqual(limit.snapshot(true, take).gc.status, 'reused');
+  advance(1);
+  assert.strictEqual(limit.snapshot(true, take).gc.status, 'forced');
+});
+
+test('GC limit: markers spend the same budget; with nothing GC\'d to reuse a snapshot goes without GC', () => {
+  const { limit, take } = limitWithClock(0);
+  const written = [];
+  for (let i = 0; i < BURST; i++) assert.strictEqual(limit.mark(true, (gc) => written.push(gc)).status, 'forced');
+  assert.strictEqual(limit.mark(true, (gc) => written.push(gc)).status, 'skipped');
+  assert.deepStrictEqual(written, [...Array(BURST).fill(true), false], 'the skipped marker is written, without a GC');
+  const snap = limit.snapshot(true, take);
+  assert.strictEqual(snap.gc.status, 'skipped');
+  assert.strictEqual(snap.value.gc, false, 'fresh, not GC\'d');
+  limit.forget();
+});
