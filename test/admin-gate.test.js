@@ -8,32 +8,49 @@ const net = require('node:net');
 const { Gate } = require('../dist/admin/gate');
 const { GcLimit, BURST, REFILL_MS, DUTY_FACTOR } = require('../dist/admin/gc-limit');
 
-// The gate's timers are unref'd (the endpoint never keeps an app alive): this keeps the test process up.
+// The gate's gap timer is unref'd (the endpoint never keeps an app alive): this keeps the test process up.
 const alive = setInterval(() => {}, 60000);
 test.after(() => clearInterval(alive));
 
+/** gate.submit as a promise of the job's value (undefined when refused), and the order answers came in. */
+function promising(gate) {
+  const answered = [];
+  const run = (key, job) => {
+    let resolve;
+    let reject;
+    const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
+    const queued = gate.submit(key, job, (outcome) => {
+      answered.push(key);
+      if (outcome.ok) resolve(outcome.value);
+      else reject(outcome.error);
+    });
+    return queued ? promise : undefined;
+  };
+  return { run, answered };
+}
+
 test('gate: identical keys share one job; beyond maxWaiting distinct jobs, submit refuses', async () => {
-  const gate = new Gate({ maxWaiting: 3, gapMs: 0 });
+  const { run } = promising(new Gate({ maxWaiting: 3, gapMs: 0, answersPerTurn: 16 }));
   const runs = [];
   const job = (name) => () => { runs.push(name); return `${name}-answer`; };
-  const a1 = gate.submit('a', job('a'));
-  const a2 = gate.submit('a', job('a-again'));
-  assert.strictEqual(a1, a2, 'the same promise for the same key');
-  const b = gate.submit('b', job('b'));
-  const c = gate.submit('c', job('c'));
-  assert.strictEqual(gate.submit('d', job('d')), undefined, 'a fourth distinct job waits nowhere');
-  assert.strictEqual(gate.submit('a', job('a-third')), a1, 'joining a waiting job needs no room');
-  assert.deepStrictEqual(await Promise.all([a1, a2, b, c]), ['a-answer', 'a-answer', 'b-answer', 'c-answer']);
+  const a1 = run('a', job('a'));
+  const a2 = run('a', job('a-again'));
+  const b = run('b', job('b'));
+  const c = run('c', job('c'));
+  assert.strictEqual(run('d', job('d')), undefined, 'a fourth distinct job waits nowhere');
+  const a3 = run('a', job('a-third'));
+  assert.notStrictEqual(a3, undefined, 'joining a waiting job needs no room');
+  assert.deepStrictEqual(await Promise.all([a1, a2, a3, b, c]), ['a-answer', 'a-answer', 'a-answer', 'b-answer', 'c-answer']);
   assert.deepStrictEqual(runs, ['a', 'b', 'c'], 'one run per key, in arrival order');
   // Once answered, the same key runs again: a later request wants later data.
-  assert.strictEqual(await gate.submit('a', job('a-later')), 'a-later-answer');
+  assert.strictEqual(await run('a', job('a-later')), 'a-later-answer');
   assert.deepStrictEqual(runs, ['a', 'b', 'c', 'a-later']);
 });
 
 test('gate: a failing job rejects its waiters only; the next job runs', async () => {
-  const gate = new Gate({ maxWaiting: 4, gapMs: 0 });
-  const bad = gate.submit('bad', () => { throw new Error('no'); });
-  const good = gate.submit('good', () => 'fine');
+  const { run } = promising(new Gate({ maxWaiting: 4, gapMs: 0, answersPerTurn: 16 }));
+  const bad = run('bad', () => { throw new Error('no'); });
+  const good = run('good', () => 'fine');
   await assert.rejects(bad, /no/);
   assert.strictEqual(await good, 'fine');
 });
@@ -50,8 +67,8 @@ test('gate: the event loop reads I/O between two jobs', async () => {
     order.push(`read ${d}`);
     if (String(d).endsWith('3')) resolve();
   }));
-  const gate = new Gate({ maxWaiting: 4, gapMs: 0 });
-  const jobs = [1, 2, 3].map((n) => gate.submit(`job${n}`, () => {
+  const { run } = promising(new Gate({ maxWaiting: 4, gapMs: 0, answersPerTurn: 16 }));
+  const jobs = [1, 2, 3].map((n) => run(`job${n}`, () => {
     order.push(`job ${n}`);
     client.write(String(n));
   }));
@@ -60,6 +77,36 @@ test('gate: the event loop reads I/O between two jobs', async () => {
   server.close();
   // Jobs run back to back would read "123" once, after job 3.
   assert.deepStrictEqual(order, ['job 1', 'read 1', 'job 2', 'read 2', 'job 3', 'read 3']);
+});
+
+test('gate: the answers to many identical requests go out a few per turn, with I/O between', async () => {
+  const server = net.createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const client = net.connect(server.address().port, '127.0.0.1');
+  const [peer] = await Promise.all([new Promise((r) => server.once('connection', r)), new Promise((r) => client.once('connect', r))]);
+  const order = [];
+  peer.on('data', (d) => order.push(`read ${d}`));
+  const gate = new Gate({ maxWaiting: 4, gapMs: 0, answersPerTurn: 3 });
+  const answers = Array.from({ length: 7 }, (_, i) => new Promise((resolve) => gate.submit('same', () => 'v', () => {
+    order.push(`answer ${i}`);
+    if (i % 3 === 2) client.write(String(i)); // at the end of each turn's answers
+    resolve();
+  })));
+  await Promise.all(answers);
+  await new Promise((r) => setImmediate(r));
+  client.destroy();
+  server.close();
+  assert.deepStrictEqual(order, ['answer 0', 'answer 1', 'answer 2', 'read 2', 'answer 3', 'answer 4', 'answer 5', 'read 5', 'answer 6']);
+});
+
+test('gate: after a job\'s last answer, the next job waits gapMs', async () => {
+  const { run } = promising(new Gate({ maxWaiting: 4, gapMs: 50, answersPerTurn: 16 }));
+  const at = {};
+  const first = run('one', () => 1).then(() => { at.answered = performance.now(); });
+  const second = run('two', () => { at.started = performance.now(); });
+  await Promise.all([first, second]);
+  // A lower bound only (timers may fire up to a millisecond early): nothing here depends on speed.
+  assert.ok(at.started - at.answered >= 48, `${at.started - at.answered} ms`);
 });
 
 /** A GcLimit on a clock the test moves; each GC'd snapshot "takes" `pauseMs` of it. */

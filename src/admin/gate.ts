@@ -1,24 +1,32 @@
 // Admin requests run through one gate per process, so that no flood of them
 // can take the event loop from the app: one job at a time, each on its own
 // turn of the event loop (the app's I/O is served between two jobs), identical
-// requests sharing one job, and a small bound on the jobs waiting.
+// requests sharing one job, a small bound on the jobs waiting, answers handed
+// out a few per turn, and a pause between the end of one job's answers and the
+// next job, so a flood is answered at a bounded pace rather than the loop's.
 
 export interface GateOptions {
   /** Jobs that may wait to start; a request beyond them is refused (503). */
   maxWaiting: number;
-  /**
-   * Milliseconds from the end of one job to the start of the next, so a
-   * flood is answered at a bounded pace instead of at the loop's speed.
-   */
+  /** Milliseconds from the last answer of one job to the start of the next. */
   gapMs: number;
+  /** Answers handed out per turn of the event loop. */
+  answersPerTurn: number;
 }
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+type Deliver<T> = (outcome: Outcome<T>) => void;
 
 interface Entry {
   key: string;
   job: () => unknown;
-  promise: Promise<unknown>;
-  settle: (outcome: { value: unknown } | { error: unknown }) => void;
+  waiters: Deliver<unknown>[];
 }
+
+// Immediates stay ref'd: an unref'd one lets the loop block in its poll phase
+// until some other event (the next timer, possibly seconds away). They hold
+// the loop one turn at most; only the gap timer is unref'd.
+const nextTurn = (): Promise<void> => new Promise((resolve) => { setImmediate(resolve); });
 
 export class Gate {
   private readonly inFlight = new Map<string, Entry>();
@@ -29,28 +37,23 @@ export class Gate {
   constructor(private readonly options: GateOptions) {}
 
   /**
-   * The result of `job`, run when its turn comes; a request whose `key` is
-   * already waiting or running gets that job's result instead. Undefined when
-   * `maxWaiting` jobs already wait: the caller answers "busy".
+   * Runs `job` when its turn comes and hands its outcome to `deliver`; a
+   * request whose `key` is already waiting or running gets that job's outcome
+   * instead. False (and `deliver` is never called) when `maxWaiting` jobs
+   * already wait: the caller answers "busy".
    */
-  submit<T>(key: string, job: () => T | Promise<T>): Promise<T> | undefined {
+  submit<T>(key: string, job: () => T | Promise<T>, deliver: Deliver<T>): boolean {
     const same = this.inFlight.get(key);
-    if (same !== undefined) return same.promise as Promise<T>;
-    if (this.waiting.length >= this.options.maxWaiting) return undefined;
-    let settle!: Entry['settle'];
-    const promise = new Promise<unknown>((resolve, reject) => {
-      settle = (outcome) => ('error' in outcome ? reject(outcome.error) : resolve(outcome.value));
-    });
-    const entry: Entry = { key, job, promise, settle };
+    if (same !== undefined) {
+      same.waiters.push(deliver as Deliver<unknown>);
+      return true;
+    }
+    if (this.waiting.length >= this.options.maxWaiting) return false;
+    const entry: Entry = { key, job, waiters: [deliver as Deliver<unknown>] };
     this.inFlight.set(key, entry);
     this.waiting.push(entry);
     this.schedule();
-    return promise as Promise<T>;
-  }
-
-  /** Jobs waiting to start (not the one running). */
-  get waitingCount(): number {
-    return this.waiting.length;
+    return true;
   }
 
   private schedule(): void {
@@ -58,7 +61,7 @@ export class Gate {
     this.running = true;
     // setImmediate runs after the loop's I/O phase: requests (the app's and
     // ours) that arrived meanwhile are read first, and identical admin ones join.
-    const start = (): void => { setImmediate(() => void this.runNext()).unref(); };
+    const start = (): void => { setImmediate(() => void this.runNext()); };
     const wait = this.lastEnd + this.options.gapMs - performance.now();
     if (wait > 0) setTimeout(start, wait).unref();
     else start();
@@ -66,20 +69,28 @@ export class Gate {
 
   private async runNext(): Promise<void> {
     const entry = this.waiting.shift();
-    if (entry === undefined) {
-      this.running = false;
-      return;
+    if (entry !== undefined) {
+      let outcome: Outcome<unknown>;
+      try {
+        outcome = { ok: true, value: await entry.job() };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      // Later identical requests get a new job: they asked after this answer was made.
+      this.inFlight.delete(entry.key);
+      const { waiters } = entry;
+      for (let i = 0; i < waiters.length; i += this.options.answersPerTurn) {
+        if (i > 0) await nextTurn();
+        for (const deliver of waiters.slice(i, i + this.options.answersPerTurn)) {
+          try {
+            deliver(outcome);
+          } catch {
+            // One waiter's failure is not the others'.
+          }
+        }
+      }
+      this.lastEnd = performance.now();
     }
-    let outcome: { value: unknown } | { error: unknown };
-    try {
-      outcome = { value: await entry.job() };
-    } catch (error) {
-      outcome = { error };
-    }
-    // Later identical requests get a new job: they asked after this answer was made.
-    this.inFlight.delete(entry.key);
-    entry.settle(outcome);
-    this.lastEnd = performance.now();
     this.running = false;
     this.schedule();
   }
