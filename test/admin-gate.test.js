@@ -30,7 +30,7 @@ function promising(gate) {
 }
 
 test('gate: identical keys share one job; beyond maxWaiting distinct jobs, submit refuses', async () => {
-  const { run } = promising(new Gate({ maxWaiting: 3, gapMs: 0, answersPerTurn: 16 }));
+  const { run } = promising(new Gate({ maxWaiting: 3, gapMs: 0, answersPerTurn: 16, answersPerSecond: 1e9 }));
   const runs = [];
   const job = (name) => () => { runs.push(name); return `${name}-answer`; };
   const a1 = run('a', job('a'));
@@ -48,7 +48,7 @@ test('gate: identical keys share one job; beyond maxWaiting distinct jobs, submi
 });
 
 test('gate: a failing job rejects its waiters only; the next job runs', async () => {
-  const { run } = promising(new Gate({ maxWaiting: 4, gapMs: 0, answersPerTurn: 16 }));
+  const { run } = promising(new Gate({ maxWaiting: 4, gapMs: 0, answersPerTurn: 16, answersPerSecond: 1e9 }));
   const bad = run('bad', () => { throw new Error('no'); });
   const good = run('good', () => 'fine');
   await assert.rejects(bad, /no/);
@@ -67,7 +67,7 @@ test('gate: the event loop reads I/O between two jobs', async () => {
     order.push(`read ${d}`);
     if (String(d).endsWith('3')) resolve();
   }));
-  const { run } = promising(new Gate({ maxWaiting: 4, gapMs: 0, answersPerTurn: 16 }));
+  const { run } = promising(new Gate({ maxWaiting: 4, gapMs: 0, answersPerTurn: 16, answersPerSecond: 1e9 }));
   const jobs = [1, 2, 3].map((n) => run(`job${n}`, () => {
     order.push(`job ${n}`);
     client.write(String(n));
@@ -86,7 +86,7 @@ test('gate: the answers to many identical requests go out a few per turn, with I
   const [peer] = await Promise.all([new Promise((r) => server.once('connection', r)), new Promise((r) => client.once('connect', r))]);
   const order = [];
   peer.on('data', (d) => order.push(`read ${d}`));
-  const gate = new Gate({ maxWaiting: 4, gapMs: 0, answersPerTurn: 3 });
+  const gate = new Gate({ maxWaiting: 4, gapMs: 0, answersPerTurn: 3, answersPerSecond: 1e9 });
   const answers = Array.from({ length: 7 }, (_, i) => new Promise((resolve) => gate.submit('same', () => 'v', () => {
     order.push(`answer ${i}`);
     if (i % 3 === 2) client.write(String(i)); // at the end of each turn's answers
@@ -100,13 +100,35 @@ test('gate: the answers to many identical requests go out a few per turn, with I
 });
 
 test('gate: after a job\'s last answer, the next job waits gapMs', async () => {
-  const { run } = promising(new Gate({ maxWaiting: 4, gapMs: 50, answersPerTurn: 16 }));
+  const { run } = promising(new Gate({ maxWaiting: 4, gapMs: 50, answersPerTurn: 16, answersPerSecond: 1e9 }));
   const at = {};
   const first = run('one', () => 1).then(() => { at.answered = performance.now(); });
   const second = run('two', () => { at.started = performance.now(); });
   await Promise.all([first, second]);
   // A lower bound only (timers may fire up to a millisecond early): nothing here depends on speed.
   assert.ok(at.started - at.answered >= 48, `${at.started - at.answered} ms`);
+});
+
+test('gate: answers go out at answersPerSecond at most, however many wait', async () => {
+  const gate = new Gate({ maxWaiting: 4, gapMs: 0, answersPerTurn: 2, answersPerSecond: 40 });
+  const times = [];
+  await Promise.all(Array.from({ length: 6 }, () => new Promise((resolve) => gate.submit('same', () => 'v', () => {
+    times.push(performance.now());
+    resolve();
+  }))));
+  // Three turns of two answers, each 2/40 s after the previous one (a lower bound: timers may fire a millisecond early).
+  for (const i of [2, 4]) assert.ok(times[i] - times[i - 2] >= 48, `${times[i] - times[i - 2]} ms`);
+});
+
+test('gate: a job knows whether it is crowded (shared by several requests, or others waiting)', async () => {
+  const gate = new Gate({ maxWaiting: 4, gapMs: 0, answersPerTurn: 16, answersPerSecond: 1e9 });
+  const seen = {};
+  const job = (name) => () => { seen[name] = gate.crowded; };
+  const done = (key, name) => new Promise((resolve) => gate.submit(key, job(name), resolve));
+  await done('alone', 'alone');
+  await Promise.all([done('shared', 'shared'), done('shared', 'shared')]);
+  await Promise.all([done('first', 'first'), done('second', 'second')]);
+  assert.deepStrictEqual(seen, { alone: false, shared: true, first: true, second: false });
 });
 
 /** A GcLimit on a clock the test moves; each GC'd snapshot "takes" `pauseMs` of it. */
@@ -148,6 +170,21 @@ test('GC limit: a burst of forced GCs, then the latest GC\'d snapshot is reused 
   const earned = limit.snapshot(true, take);
   assert.strictEqual(earned.gc.status, 'forced');
   assert.strictEqual(earned.gc.forcedGcs, BURST + 1);
+});
+
+test('GC limit: a crowd never spends the burst: one forced GC per REFILL_MS', () => {
+  const { limit, take, advance } = limitWithClock(1);
+  assert.strictEqual(limit.snapshot(true, take, true).gc.status, 'forced');
+  advance(DUTY_FACTOR * 1);
+  const crowded = limit.snapshot(true, take, true);
+  assert.strictEqual(crowded.gc.status, 'reused', 'tokens are left, but a crowd waits its turn');
+  assert.strictEqual(crowded.gc.nextGcInMs, REFILL_MS - DUTY_FACTOR);
+  // A request on its own may still use the burst.
+  assert.strictEqual(limit.snapshot(true, take, false).gc.status, 'forced');
+  advance(REFILL_MS - 1);
+  assert.strictEqual(limit.snapshot(true, take, true).gc.status, 'reused');
+  advance(1);
+  assert.strictEqual(limit.snapshot(true, take, true).gc.status, 'forced');
 });
 
 test('GC limit: a slow GC spaces the next one by DUTY_FACTOR times its pause', () => {

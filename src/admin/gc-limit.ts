@@ -1,8 +1,10 @@
 // Forced full GCs from the admin endpoint are rate-limited, so that no number
-// of requests can keep the app collecting: at most BURST in a row, then one
-// per REFILL_MS; and each starts no sooner than DUTY_FACTOR times the last
-// one's pause after it ended, so forced GCs take at most ~1/DUTY_FACTOR of the
-// app's time on any heap size. A GC asked for beyond that is not run: a
+// of requests can keep the app collecting: one per REFILL_MS, and each no
+// sooner than DUTY_FACTOR times the last one's pause after it ended (so they
+// take at most ~1/DUTY_FACTOR of the app's time on any heap size). Requests
+// that come one at a time (a script's baseline, diff, diff) may use a burst of
+// BURST in a row, earned back one per REFILL_MS; a crowd (requests sharing a
+// job, or waiting behind it) never spends the burst. A GC asked for beyond that is not run: a
 // snapshot request gets the snapshot taken with the latest forced GC (so at
 // most max(REFILL_MS, DUTY_FACTOR x pause) old), or, if that GC was a marker's,
 // a fresh snapshot without GC; a marker is written without one. Every answer
@@ -44,27 +46,27 @@ export class GcLimit<S> {
     this.refilledAt = now();
   }
 
-  /** `take(gc)` makes a snapshot, after a full GC when `gc`. */
-  snapshot(wantGc: boolean, take: (gc: boolean) => S): { value: S; gc: GcNote } {
-    if (!wantGc) return { value: take(false), gc: this.note('off', 0) };
-    if (this.allow()) {
+  /** `take(gc)` makes a snapshot, after a full GC when `gc`; `crowded`: others want it too. */
+  snapshot(wantGc: boolean, take: (gc: boolean) => S, crowded = false): { value: S; gc: GcNote } {
+    if (!wantGc) return { value: take(false), gc: this.note('off', 0, crowded) };
+    if (this.allow(crowded)) {
       const value = this.force(() => take(true));
       this.kept = { value, at: this.lastEnd };
-      return { value, gc: this.note('forced', 0) };
+      return { value, gc: this.note('forced', 0, crowded) };
     }
-    if (this.kept !== undefined) return { value: this.kept.value, gc: this.note('reused', this.now() - this.kept.at) };
-    return { value: take(false), gc: this.note('skipped', 0) };
+    if (this.kept !== undefined) return { value: this.kept.value, gc: this.note('reused', this.now() - this.kept.at, crowded) };
+    return { value: take(false), gc: this.note('skipped', 0, crowded) };
   }
 
-  /** `write(gc)` writes a marker, after a full GC when `gc`. */
-  mark(wantGc: boolean, write: (gc: boolean) => void): GcNote {
-    if (wantGc && this.allow()) {
+  /** `write(gc)` writes a marker, after a full GC when `gc`; `crowded` as for snapshot(). */
+  mark(wantGc: boolean, write: (gc: boolean) => void, crowded = false): GcNote {
+    if (wantGc && this.allow(crowded)) {
       this.force(() => write(true));
       this.kept = undefined; // older than this GC: no longer what a GC'd snapshot would show
-      return this.note('forced', 0);
+      return this.note('forced', 0, crowded);
     }
     write(false);
-    return this.note(wantGc ? 'skipped' : 'off', 0);
+    return this.note(wantGc ? 'skipped' : 'off', 0, crowded);
   }
 
   /** Tracing stopped or restarted: the kept snapshot is of another session. */
@@ -73,11 +75,13 @@ export class GcLimit<S> {
   }
 
   /** Milliseconds until a forced GC is allowed. */
-  private waitMs(now: number): number {
+  private waitMs(now: number, crowded: boolean): number {
     this.refill(now);
     const spacing = this.lastEnd + DUTY_FACTOR * this.lastPauseMs - now;
-    const token = this.tokens > 0 ? 0 : this.refilledAt + REFILL_MS - now;
-    return Math.max(0, spacing, token);
+    // A crowd: one per REFILL_MS since the last; one at a time: a token, or the next one earned.
+    const rate = crowded ? this.lastEnd + REFILL_MS - now
+      : this.tokens > 0 ? 0 : this.refilledAt + REFILL_MS - now;
+    return Math.max(0, spacing, rate);
   }
 
   private refill(now: number): void {
@@ -88,9 +92,9 @@ export class GcLimit<S> {
     this.refilledAt = this.tokens === BURST ? now : this.refilledAt + earned * REFILL_MS;
   }
 
-  private allow(): boolean {
-    if (this.waitMs(this.now()) > 0) return false;
-    this.tokens -= 1;
+  private allow(crowded: boolean): boolean {
+    if (this.waitMs(this.now(), crowded) > 0) return false;
+    this.tokens = Math.max(0, this.tokens - 1);
     return true;
   }
 
@@ -103,7 +107,7 @@ export class GcLimit<S> {
     return value;
   }
 
-  private note(status: GcStatus, ageMs: number): GcNote {
-    return { status, ageMs: Math.round(ageMs), forcedGcs: this.forced, nextGcInMs: Math.ceil(this.waitMs(this.now())) };
+  private note(status: GcStatus, ageMs: number, crowded: boolean): GcNote {
+    return { status, ageMs: Math.round(ageMs), forcedGcs: this.forced, nextGcInMs: Math.ceil(this.waitMs(this.now(), crowded)) };
   }
 }
