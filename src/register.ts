@@ -4,7 +4,7 @@
 import {
   DEFAULTS, OptionError, TracerOptions, insertBeforeExtension, parseArgvMode, parseBytes, parseFlag, parseWhole, withDefaultName,
 } from './options';
-import { AdminAddress, parseAdminAddress } from './admin/address';
+import { AdminAddress, addressText, isLocalOnly, parseAdminAddress } from './admin/address';
 import { loadNative } from './native';
 import { checkListenableSignal } from './signals';
 import { isPrecise, preciseFromStart, setPrecise } from './precise';
@@ -89,27 +89,37 @@ interface AdminSettings {
   token: string;
 }
 
+/**
+ * The endpoint never runs without a token, wherever it listens; a bind that
+ * other hosts could reach says so in its own words. Any problem here turns
+ * the endpoint off (one warning), not tracing.
+ */
 function adminFromEnv(env: NodeJS.ProcessEnv): AdminSettings | undefined {
   const spec = env.ALLOCTRACE_HTTP;
   if (spec === undefined || spec === '') return undefined;
-  const address = parseAdminAddress(spec);
-  const token = env.ALLOCTRACE_HTTP_TOKEN ?? '';
-  if (token.length < 8) {
-    throw new OptionError('ALLOCTRACE_HTTP needs ALLOCTRACE_HTTP_TOKEN (8 characters or more); the admin endpoint refuses to run without one');
+  try {
+    const address = parseAdminAddress(spec);
+    const token = env.ALLOCTRACE_HTTP_TOKEN ?? '';
+    if (token.length < 8) {
+      throw new OptionError(isLocalOnly(address)
+        ? 'ALLOCTRACE_HTTP needs ALLOCTRACE_HTTP_TOKEN (8 characters or more)'
+        : `ALLOCTRACE_HTTP=${addressText(address)} would be reachable from other hosts without ALLOCTRACE_HTTP_TOKEN (8 characters or more): refused`);
+    }
+    return { address, token };
+  } catch (err) {
+    warn(`${err instanceof Error ? err.message : String(err)}; the admin endpoint is off, tracing goes on`);
+    return undefined;
   }
-  return { address, token };
 }
 
 function register(): void {
   let options: TracerOptions;
   let signal: NodeJS.Signals | undefined;
-  let admin: AdminSettings | undefined;
   let isMainThread = true;
   try {
     isMainThread = currentThreadId() === 0;
     options = optionsFromEnv(process.env);
     signal = isMainThread ? signalFromEnv(process.env) : undefined;
-    admin = isMainThread ? adminFromEnv(process.env) : undefined;
     // Nothing is optimized yet: the flags alone make precise mode.
     if (options.precise) preciseFromStart();
   } catch (err) {
@@ -122,6 +132,8 @@ function register(): void {
     // Child processes inherit the variables: give each its own file beside ours.
     process.env.ALLOCTRACE_FILE = insertBeforeExtension(options.file, '.%p');
   }
+  // Read once tracing runs: a problem with it turns the endpoint off, not tracing.
+  const admin = isMainThread ? adminFromEnv(process.env) : undefined;
   if (admin !== undefined) {
     // Loaded only when asked for: the preload otherwise stays small.
     // eslint-disable-next-line @typescript-eslint/no-var-requires

@@ -1,6 +1,6 @@
 'use strict';
 // Runs real Node processes with the real addon: traced scripts and the CLI.
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -61,9 +61,36 @@ function makeSitesTrace(dir, { interval = 32768, snapshot = false } = {}) {
   return { file, snapshotFile: snap, truth: JSON.parse(r.stdout) };
 }
 
+/**
+ * Starts a long-running fixture (with the preload unless `preload: false`).
+ * `waitFor('stdout'|'stderr', regex)` resolves with the match once that output
+ * shows it (rejects if the process exits first); `exited` resolves with the exit code.
+ */
+function spawnApp(fixture, { args = [], env = {}, preload = true } = {}) {
+  const child = spawn(process.execPath, [...(preload ? ['--require', REGISTER] : []), path.join(FIXTURES, fixture), ...args], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  for (const name of ['stdout', 'stderr']) child[name].setEncoding('utf8').on('data', (d) => { out[name] += d; child.emit('output'); });
+  const waitFor = (name, regex) => new Promise((resolve, reject) => {
+    const check = () => {
+      const m = regex.exec(out[name]);
+      if (m) {
+        child.off('output', check);
+        resolve(m);
+      }
+    };
+    child.on('output', check);
+    check();
+    exited.then((code) => reject(new Error(`${fixture} exited ${code} before ${name} showed ${regex}: ${out.stderr}`)));
+  });
+  return { child, waitFor, exited, stdout: () => out.stdout, stderr: () => out.stderr };
+}
+
 /** Lines of stderr that are our warnings. */
 function warnings(stderr) {
   return stderr.split('\n').filter((l) => l.startsWith('alloctrace:'));
 }
 
-module.exports = { ROOT, REGISTER, CLI, FIXTURES, tempDir, runTraced, runPlain, makeSitesTrace, cli, reportJson, infoJson, warnings };
+module.exports = { ROOT, REGISTER, CLI, FIXTURES, tempDir, runTraced, runPlain, spawnApp, makeSitesTrace, cli, reportJson, infoJson, warnings };

@@ -1,7 +1,9 @@
 // The live admin endpoint: the Node counterpart of a "begin snapshot / show
 // diff" admin view, for node:http, Express, Fastify and Koa. Every request
 // needs the bearer token; every failure is a status code, never an exception
-// into the host server.
+// into the host server. Requests run through one gate per process (gate.ts)
+// and forced GCs are rate-limited (gc-limit.ts), so no flood of requests can
+// stall the app.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as api from '../api';
 import { loadNative } from '../native';
@@ -9,6 +11,8 @@ import { DEFAULTS } from '../options';
 import { endTemporaryPrecise, PreciseResult, preciseState, setPrecise } from '../precise';
 import { lastTracerOptions, startTracing } from '../tracer';
 import { authorized } from './auth';
+import { Gate } from './gate';
+import { GcLimit, GcNote } from './gc-limit';
 import { BadRequest, parseQuery, Query } from './query';
 import type * as Render from './render';
 
@@ -31,6 +35,18 @@ interface Reply {
 class Conflict extends Error {}
 
 const MAX_URL = 4096;
+/** Distinct admin requests that may wait their turn; more get 503 with Retry-After. */
+export const MAX_WAITING = 8;
+const RETRY_AFTER_S = 1;
+
+// One gate and one GC budget per process, whatever number of handlers serve it.
+// Answers go out 16 per turn of the event loop, 200 per second at most, and
+// jobs start 100 ms after the previous one's last answer: an admin request
+// costs the app ~0.1 ms, so a flood takes a few % of its time in thin slices
+// (bench/admin.js measures the app's p99 under one).
+const gate = new Gate({ maxWaiting: MAX_WAITING, gapMs: 100, answersPerTurn: 16, answersPerSecond: 200 });
+const gcLimit = new GcLimit<Render.Snapshot>();
+let handlers = 0;
 
 interface Route {
   method: 'GET' | 'POST';
@@ -85,6 +101,14 @@ function preciseText(p: PreciseJson): string {
   return t;
 }
 
+/** A line for text answers whose data did not come with a GC of their own. */
+function gcText(gc: GcNote): string {
+  const next = `the next forced GC is allowed in ${(gc.nextGcInMs / 1000).toFixed(1)} s`;
+  if (gc.status === 'reused') return `\n(full GC reused: the snapshot taken after the GC forced ${(gc.ageMs / 1000).toFixed(1)} s ago; ${next})`;
+  if (gc.status === 'skipped') return `\n(no full GC: ${next})`;
+  return '';
+}
+
 /** Baseline and previous snapshot, per handler (one per app, usually). */
 class LiveState {
   baseline: Render.Snapshot | null = null;
@@ -103,10 +127,10 @@ class LiveState {
     };
   }
 
-  private snapshot(gc: boolean): Render.Snapshot {
+  private snapshot(gc: boolean): { value: Render.Snapshot; gc: GcNote } {
     requireTracing();
     render(); // loaded before the snapshot, so its own allocations are never news
-    return api.takeSnapshot({ gc });
+    return gcLimit.snapshot(gc, (withGc) => api.takeSnapshot({ gc: withGc }), gate.crowded);
   }
 
   /**
@@ -116,12 +140,12 @@ class LiveState {
   private takeBaseline(q: Query): Reply {
     requireTracing();
     const precise = preciseJson(q.precise ? setPrecise(true, { forMs: q.preciseForMs }) : null);
-    const snap = this.snapshot(q.gc);
+    const { value: snap, gc } = this.snapshot(q.gc);
     this.baseline = snap;
     this.last = snap;
     const total = snap.total;
-    return ok({ baseline: { timeNs: snap.info.timeNs, total }, precise },
-      `Baseline taken: ${render().sizeText(total.size)} live in ${total.samples} samples; ${preciseText(precise)}`);
+    return ok({ baseline: { timeNs: snap.info.timeNs, total }, precise, gc },
+      `Baseline taken: ${render().sizeText(total.size)} live in ${total.samples} samples; ${preciseText(precise)}${gcText(gc)}`);
   }
 
   private precise(q: Query): Reply {
@@ -137,26 +161,27 @@ class LiveState {
 
   private top(q: Query): Reply {
     const r = render();
-    const report = r.liveReport(this.snapshot(q.gc), null, q, null);
-    return ok(r.reportJson(report), r.reportText(report));
+    const { value: snap, gc } = this.snapshot(q.gc);
+    const report = r.liveReport(snap, null, q, null);
+    return ok({ ...r.reportJson(report), gc }, `${r.reportText(report)}${gcText(gc)}`);
   }
 
   private diff(q: Query): Reply {
     if (this.baseline === null) throw new Conflict('no baseline yet: POST /baseline first');
     const r = render();
-    const now = this.snapshot(q.gc);
+    const { value: now, gc } = this.snapshot(q.gc);
     const sinceLast = r.liveReport(now, this.last ?? this.baseline, q, 'the previous /diff');
     const sinceBaseline = r.liveReport(now, this.baseline, q, 'the baseline');
     this.last = now;
-    return ok({ sinceLast: r.reportJson(sinceLast), sinceBaseline: r.reportJson(sinceBaseline) },
-      `Since the previous /diff:\n${r.reportText(sinceLast)}\nSince the baseline:\n${r.reportText(sinceBaseline)}`);
+    return ok({ sinceLast: r.reportJson(sinceLast), sinceBaseline: r.reportJson(sinceBaseline), gc },
+      `Since the previous /diff:\n${r.reportText(sinceLast)}\nSince the baseline:\n${r.reportText(sinceBaseline)}${gcText(gc)}`);
   }
 
   private mark(q: Query): Reply {
     requireTracing();
     const name = q.name ?? `http-${new Date().toISOString()}`;
-    api.mark(name, { gc: q.gc });
-    return ok({ marked: name, gc: q.gc }, `Marker "${name}" written`);
+    const gc = gcLimit.mark(q.gc, (withGc) => api.mark(name, { gc: withGc }), gate.crowded);
+    return ok({ marked: name, gc }, `Marker "${name}" written${gcText(gc)}`);
   }
 
   private start(): Reply {
@@ -165,6 +190,7 @@ class LiveState {
     const options = lastTracerOptions() ?? { ...DEFAULTS, file: undefined };
     const file = startTracing(options);
     if (file === undefined) throw new Error('tracing could not start (see the app\'s stderr)');
+    gcLimit.forget();
     this.baseline = null;
     this.last = null;
     return ok({ tracing: true, file: file === '' ? null : file }, `Tracing${file ? ` to ${file}` : ' in memory'}`);
@@ -176,6 +202,7 @@ class LiveState {
     const ended = endTemporaryPrecise();
     const precise = preciseJson(ended.changed || ended.skipped !== null ? ended : null);
     api.stop();
+    gcLimit.forget();
     this.baseline = null;
     this.last = null;
     return ok({ tracing: false, precise }, `Tracing stopped; ${preciseText(precise)}`);
@@ -196,10 +223,17 @@ function wantsText(req: IncomingMessage): boolean {
   return /text\/plain/i.test(accept) && !/application\/json/i.test(accept);
 }
 
+// Identical requests share one Reply: it is serialized once for all of them.
+const jsonBodies = new WeakMap<Reply, string>();
+
 function send(req: IncomingMessage, res: ServerResponse, reply: Reply, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
+  if (res.headersSent || res.destroyed) return;
   const text = wantsText(req);
-  const body = text ? reply.text : `${JSON.stringify(reply.json)}\n`;
+  let body = text ? reply.text : jsonBodies.get(reply);
+  if (body === undefined) {
+    body = `${JSON.stringify(reply.json)}\n`;
+    jsonBodies.set(reply, body);
+  }
   res.writeHead(reply.status, {
     'content-type': text ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
     'cache-control': 'no-store',
@@ -211,6 +245,12 @@ function send(req: IncomingMessage, res: ServerResponse, reply: Reply, headers: 
 
 function fail(status: number, message: string): Reply {
   return { status, json: { error: message }, text: `${message}\n` };
+}
+
+function failure(err: unknown): Reply {
+  if (err instanceof BadRequest) return fail(400, err.message);
+  if (err instanceof Conflict) return fail(409, err.message);
+  return fail(500, err instanceof Error ? err.message : String(err));
 }
 
 /**
@@ -226,6 +266,8 @@ export function adminHandler(options: AdminOptions): AdminHandler {
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   const state = new LiveState();
   const routes = state.routes();
+  handlers += 1;
+  const handlerId = handlers;
 
   return (req, res, next) => {
     try {
@@ -248,11 +290,22 @@ export function adminHandler(options: AdminOptions): AdminHandler {
       const query = parseQuery(parsed.searchParams, route.params, route.gcDefault);
       // The request body is not used; drain it so the connection stays usable.
       req.resume();
-      send(req, res, req.method === route.method || !get ? route.run(query) : get());
+      // Same handler, route and query while one is waiting or running: the same answer.
+      const run = req.method === route.method || !get ? () => route.run(query) : get;
+      const queued = gate.submit(`${handlerId} ${req.method} ${name} ${JSON.stringify(query)}`, run,
+        (outcome) => {
+          try {
+            send(req, res, outcome.ok ? outcome.value : failure(outcome.error));
+          } catch {
+            res.destroy();
+          }
+        });
+      if (!queued) {
+        send(req, res, fail(503, `busy: ${MAX_WAITING} admin requests are waiting; retry in ${RETRY_AFTER_S} s`),
+          { 'retry-after': String(RETRY_AFTER_S) });
+      }
     } catch (err) {
-      if (err instanceof BadRequest) return send(req, res, fail(400, err.message));
-      if (err instanceof Conflict) return send(req, res, fail(409, err.message));
-      send(req, res, fail(500, err instanceof Error ? err.message : String(err)));
+      send(req, res, failure(err));
     }
   };
 }

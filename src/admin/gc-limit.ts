@@ -1,0 +1,113 @@
+// Forced full GCs from the admin endpoint are rate-limited, so that no number
+// of requests can keep the app collecting: one per REFILL_MS, and each no
+// sooner than DUTY_FACTOR times the last one's pause after it ended (so they
+// take at most ~1/DUTY_FACTOR of the app's time on any heap size). Requests
+// that come one at a time (a script's baseline, diff, diff) may use a burst of
+// BURST in a row, earned back one per REFILL_MS; a crowd (requests sharing a
+// job, or waiting behind it) never spends the burst. A GC asked for beyond that is not run: a
+// snapshot request gets the snapshot taken with the latest forced GC (so at
+// most max(REFILL_MS, DUTY_FACTOR x pause) old), or, if that GC was a marker's,
+// a fresh snapshot without GC; a marker is written without one. Every answer
+// says which it got.
+
+export const BURST = 3;
+export const REFILL_MS = 5000;
+export const DUTY_FACTOR = 20;
+
+/**
+ * forced: a full GC ran for this answer; reused: the GC was refused and the
+ * answer is the snapshot of the latest forced GC, `ageMs` old; skipped: the GC
+ * was refused with nothing to reuse, so fresh data without a GC (a marker is
+ * written without one); off: no GC asked (gc=0).
+ */
+export type GcStatus = 'forced' | 'reused' | 'skipped' | 'off';
+
+export interface GcNote {
+  status: GcStatus;
+  /** How old the data behind the answer is: 0 unless reused. */
+  ageMs: number;
+  /** Full GCs the admin endpoint has forced in this process so far. */
+  forcedGcs: number;
+  /** Milliseconds until a forced GC is allowed again (0: now). */
+  nextGcInMs: number;
+}
+
+export class GcLimit<S> {
+  private tokens = BURST;
+  private refilledAt: number;
+  private lastEnd = -Infinity;
+  private lastPauseMs = 0;
+  private forced = 0;
+  /** The snapshot taken with the latest forced GC, unless that GC was a marker's. */
+  private kept: { value: S; at: number } | undefined;
+
+  /** `now`: a monotonic clock in milliseconds (a test's own, to be exact). */
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.refilledAt = now();
+  }
+
+  /** `take(gc)` makes a snapshot, after a full GC when `gc`; `crowded`: others want it too. */
+  snapshot(wantGc: boolean, take: (gc: boolean) => S, crowded = false): { value: S; gc: GcNote } {
+    if (!wantGc) return { value: take(false), gc: this.note('off', 0, crowded) };
+    if (this.allow(crowded)) {
+      const value = this.force(() => take(true));
+      this.kept = { value, at: this.lastEnd };
+      return { value, gc: this.note('forced', 0, crowded) };
+    }
+    if (this.kept !== undefined) return { value: this.kept.value, gc: this.note('reused', this.now() - this.kept.at, crowded) };
+    return { value: take(false), gc: this.note('skipped', 0, crowded) };
+  }
+
+  /** `write(gc)` writes a marker, after a full GC when `gc`; `crowded` as for snapshot(). */
+  mark(wantGc: boolean, write: (gc: boolean) => void, crowded = false): GcNote {
+    if (wantGc && this.allow(crowded)) {
+      this.force(() => write(true));
+      this.kept = undefined; // older than this GC: no longer what a GC'd snapshot would show
+      return this.note('forced', 0, crowded);
+    }
+    write(false);
+    return this.note(wantGc ? 'skipped' : 'off', 0, crowded);
+  }
+
+  /** Tracing stopped or restarted: the kept snapshot is of another session. */
+  forget(): void {
+    this.kept = undefined;
+  }
+
+  /** Milliseconds until a forced GC is allowed. */
+  private waitMs(now: number, crowded: boolean): number {
+    this.refill(now);
+    const spacing = this.lastEnd + DUTY_FACTOR * this.lastPauseMs - now;
+    // A crowd: one per REFILL_MS since the last; one at a time: a token, or the next one earned.
+    const rate = crowded ? this.lastEnd + REFILL_MS - now
+      : this.tokens > 0 ? 0 : this.refilledAt + REFILL_MS - now;
+    return Math.max(0, spacing, rate);
+  }
+
+  private refill(now: number): void {
+    const earned = Math.floor((now - this.refilledAt) / REFILL_MS);
+    if (earned <= 0) return;
+    this.tokens = Math.min(BURST, this.tokens + earned);
+    // A full bucket banks no time; otherwise the next token counts from the last one earned.
+    this.refilledAt = this.tokens === BURST ? now : this.refilledAt + earned * REFILL_MS;
+  }
+
+  private allow(crowded: boolean): boolean {
+    if (this.waitMs(this.now(), crowded) > 0) return false;
+    this.tokens = Math.max(0, this.tokens - 1);
+    return true;
+  }
+
+  private force<T>(run: () => T): T {
+    const t0 = this.now();
+    const value = run();
+    this.lastEnd = this.now();
+    this.lastPauseMs = this.lastEnd - t0;
+    this.forced += 1;
+    return value;
+  }
+
+  private note(status: GcStatus, ageMs: number, crowded: boolean): GcNote {
+    return { status, ageMs: Math.round(ageMs), forcedGcs: this.forced, nextGcInMs: Math.ceil(this.waitMs(this.now(), crowded)) };
+  }
+}
