@@ -6,7 +6,6 @@ import {
 } from './options';
 import { AdminAddress, parseAdminAddress } from './admin/address';
 import { loadNative } from './native';
-import { checkListenableSignal } from './signals';
 import { currentThreadId, startTracing } from './tracer';
 import { warn } from './warn';
 
@@ -39,6 +38,9 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): TracerOptions {
 function signalFromEnv(env: NodeJS.ProcessEnv): NodeJS.Signals | undefined {
   const value = env.ALLOCTRACE_SIGNAL;
   if (value === undefined || value === '') return undefined;
+  // Loaded only when asked for: the preload otherwise stays small.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { checkListenableSignal } = require('./signals') as typeof import('./signals');
   const choice = checkListenableSignal(value, 'ALLOCTRACE_SIGNAL');
   if ('refused' in choice) {
     warn(choice.refused);
