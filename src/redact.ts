@@ -10,8 +10,6 @@ export const REDACTED = '<redacted>';
 
 // An option or key whose name holds one of these words has a secret value.
 const SECRET_NAME = /pass|secret|token|key|auth|cookie|credential/i;
-// `--db-password=x`, `-token=x` (the whole rest of the word is the value).
-const OPTION_WITH_VALUE = /^(-{1,2}[^=]+)=/;
 // `scheme://user:pass@host`: the whole userinfo (a lone user part is often a token).
 const URL_USERINFO = /([a-z][a-z\d+.-]*:\/\/)[^/?#\s]*@/gi;
 // `name=value` pairs inside a word: `DB_PASSWORD=x`, `?access_token=x&...`.
@@ -20,6 +18,8 @@ const PAIR = /(^|[?&;,\s])([\w.-]+)=([^&;,\s]*)/g;
 const HEADER = /^([\w-]+):\s/;
 
 function redactWord(word: string): string {
+  // Most words (paths, plain values) hold nothing to hide: no regular expression runs on the preload path for them.
+  if (!/[=:@]/.test(word)) return word;
   let out = word.replace(URL_USERINFO, `$1${REDACTED}@`);
   const header = HEADER.exec(out);
   if (header && SECRET_NAME.test(header[1])) return `${header[0]}${REDACTED}`;
@@ -38,18 +38,19 @@ export function redactArgv(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i];
-    const option = OPTION_WITH_VALUE.exec(word);
-    if (option && SECRET_NAME.test(option[1])) {
-      out.push(`${option[0]}${REDACTED}`);
-    } else if (/^-{1,2}[^-=]/.test(word) && SECRET_NAME.test(word)) {
+    const eq = word.indexOf('=');
+    const name = eq > 0 ? word.slice(0, eq) : word;
+    if (!(name.length > 1 && name.startsWith('-') && SECRET_NAME.test(name))) {
+      out.push(redactWord(word));
+    } else if (eq > 0) {
+      out.push(`${name}=${REDACTED}`);
+    } else {
       out.push(word);
       // Its value is the next word, unless that is another long option (then this one was a flag).
       if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
         out.push(REDACTED);
         i++;
       }
-    } else {
-      out.push(redactWord(word));
     }
   }
   return out;

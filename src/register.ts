@@ -6,7 +6,6 @@ import {
 } from './options';
 import { AdminAddress, addressText, isLocalOnly, parseAdminAddress } from './admin/address';
 import { loadNative } from './native';
-import { checkListenableSignal } from './signals';
 import { isPrecise, preciseFromStart, setPrecise } from './precise';
 import { currentThreadId, startTracing } from './tracer';
 import { warn } from './warn';
@@ -45,6 +44,9 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): TracerOptions {
 function signalFromEnv(env: NodeJS.ProcessEnv): NodeJS.Signals | undefined {
   const value = env.ALLOCTRACE_SIGNAL;
   if (value === undefined || value === '') return undefined;
+  // Loaded only when asked for: the preload otherwise stays small.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { checkListenableSignal } = require('./signals') as typeof import('./signals');
   const choice = checkListenableSignal(value, 'ALLOCTRACE_SIGNAL');
   if ('refused' in choice) {
     warn(choice.refused);
@@ -60,6 +62,8 @@ function signalFromEnv(env: NodeJS.ProcessEnv): NodeJS.Signals | undefined {
 function preciseSignalFromEnv(env: NodeJS.ProcessEnv, markerSignal: NodeJS.Signals | undefined): NodeJS.Signals | undefined {
   const value = env.ALLOCTRACE_PRECISE_SIGNAL;
   if (value === undefined || value === '') return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { checkListenableSignal } = require('./signals') as typeof import('./signals');
   const choice = checkListenableSignal(value, 'ALLOCTRACE_PRECISE_SIGNAL', 'precise mode has no signal, tracing goes on');
   if ('refused' in choice) {
     warn(choice.refused);
