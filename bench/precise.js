@@ -2,18 +2,21 @@
 // Part (precise): what switching precise mode at run time costs.
 //  1. The pause of a switch (flags, then every optimized function thrown away
 //     through the inspector's precise coverage) with a small, a ~100 MB and a
-//     ~500 MB live heap (bench/precise-heap.js): median of 3 switches each
+//     ~550 MB live heap (bench/precise-heap.js): median of the switches each
 //     way after the first (which also loads node:inspector, shown apart).
 //  2. Two instances of bench/http-server.js, both preloaded with the admin
 //     endpoint, under load at the same time (bench/precise-load.js); in the
-//     first, precise mode goes on, then off (POST /precise). Each 1 s
-//     window's throughput is taken as the ratio of the first to the control
-//     beside it, which cancels most of what other work on this shared machine
-//     does. Before any switch that ratio shows the A/A noise (its min-max
-//     band); then: the ratio while precise (against before), the longest
-//     request wait around each switch, and the time after the off switch
-//     until the ratio is back inside the band and stays there. Counted in
-//     250 ms buckets, judged over rolling 1 s windows.
+//     first, precise mode goes on, then off (POST /precise). This machine is
+//     shared, so a server's wall-clock throughput says more about its
+//     neighbours than about it: each server's throughput is taken as requests
+//     per CPU-second of its process (what it would serve on a core of its
+//     own), and each window's figure is the first server's over the
+//     control's, which also cancels machine-wide slowdowns. Before any switch
+//     that ratio shows the A/A noise (its min-max band over the windows);
+//     then: the ratio while precise against before, the time after the off
+//     switch until it is back inside the band (and stays there), and the
+//     longest request around each switch. Sampled every 250 ms, judged over
+//     rolling 1 s windows.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -23,9 +26,9 @@ const HEAP = path.join(__dirname, 'precise-heap.js');
 const SERVER = path.join(__dirname, 'http-server.js');
 const LOAD = path.join(__dirname, 'precise-load.js');
 const TOKEN = 'bench-precise-token';
-const CONCURRENCY = 8;
-const BUCKET_MS = 250;
-const WINDOW = 4; // buckets per judged window (1 s)
+const CONCURRENCY = 8; // per server
+const TICK_MS = 250;
+const WINDOW = 4; // ticks per judged window (1 s)
 const HEAPS_MB = [0, 100, 500];
 
 async function heapPauses(quick) {
@@ -68,22 +71,24 @@ function startServer(traceFile) {
   });
 }
 
-/** Of each rolling window of WINDOW buckets (indexed by its first bucket): requests of the first server / the control's. */
-function windows(counts, control) {
+/**
+ * Rolling windows of WINDOW ticks: start time, and the first server's
+ * requests per CPU-second over the control's (plus each one's own figures).
+ */
+function windows(ticks) {
   const out = [];
-  for (let b = 0; b + WINDOW <= counts.length; b++) {
-    let n = 0;
-    let c = 0;
-    for (let k = 0; k < WINDOW; k++) {
-      n += counts[b + k];
-      c += control[b + k];
-    }
-    out.push(c > 0 ? n / c : NaN);
+  for (let i = 0; i + WINDOW < ticks.length; i++) {
+    const a = ticks[i];
+    const z = ticks[i + WINDOW];
+    const perCpu = (k) => (z.requests[k] - a.requests[k]) / ((z.cpuMs[k] - a.cpuMs[k]) / 1000);
+    const first = perCpu(0);
+    const control = perCpu(1);
+    out.push({ startMs: a.ms, endMs: z.ms, first, control, ratio: first / control });
   }
   return out;
 }
 
-/** One process: warm-up, before (A), precise (P), after (B). */
+/** One pair of processes: warm-up, before, precise, after. */
 async function switchRound(plan, round) {
   const traceFile = path.join(OUT, `precise-http-${round}.atrace`);
   const controlFile = path.join(OUT, `precise-http-${round}-control.atrace`);
@@ -91,9 +96,9 @@ async function switchRound(plan, round) {
   const control = await startServer(controlFile);
   let load;
   try {
-    const r = await runOk(process.execPath, [LOAD, String(server.port), String(control.port), server.admin, TOKEN,
-      String(plan.totalMs), String(CONCURRENCY), String(BUCKET_MS), String(plan.onMs), String(plan.offMs)],
-    { timeoutMs: plan.totalMs + 60000 });
+    const r = await runOk(process.execPath, [LOAD, String(server.port), String(server.child.pid), String(control.port),
+      String(control.child.pid), server.admin, TOKEN, String(plan.totalMs), String(CONCURRENCY), String(TICK_MS),
+      String(plan.onMs), String(plan.offMs)], { timeoutMs: plan.totalMs + 60000 });
     load = JSON.parse(r.stdout);
   } finally {
     server.child.kill();
@@ -101,52 +106,55 @@ async function switchRound(plan, round) {
     fs.rmSync(traceFile, { force: true });
     fs.rmSync(controlFile, { force: true });
   }
-  const b = (ms) => Math.floor(ms / BUCKET_MS);
-  const w = windows(load.counts, load.control);
-  const rps = (counts, fromMs, toMs) => counts.slice(b(fromMs), b(toMs)).reduce((x, y) => x + y, 0) / ((toMs - fromMs) / 1000);
-  const inside = (fromMs, toMs) => w.slice(b(fromMs), b(toMs) - WINDOW + 1);
-  const before = inside(plan.warmupMs, plan.onMs);
-  const band = { low: Math.min(...before), median: median(before), high: Math.max(...before) };
-  const precise = inside(plan.onMs + plan.settleMs, plan.offMs);
-  const after = inside(plan.offMs, plan.totalMs);
-  // Back: the first window from which all windows for the next HOLD_MS stay inside the band (or above it).
-  const hold = b(plan.holdMs);
-  let recoveredAt = null;
-  for (let i = 0; i + hold <= after.length; i++) {
-    if (after.slice(i, i + hold).every((x) => x >= band.low)) {
-      recoveredAt = i;
-      break;
-    }
-  }
-  const lastMs = plan.totalMs - plan.offMs - plan.tailMs;
-  const steadyAfter = median(after.slice(b(lastMs)));
-  const waitAround = (atMs) => Math.max(...load.maxLatencyMs.slice(Math.max(0, b(atMs) - 1), b(atMs) + 3));
   const on = load.switches.find((s) => s.on);
   const off = load.switches.find((s) => !s.on);
   if (!on || !off || !on.changed || !off.changed) throw new Error(`precise mode was not switched: ${JSON.stringify(load.switches)}`);
+  const w = windows(load.ticks);
+  const inside = (fromMs, toMs) => w.filter((x) => x.startMs >= fromMs && x.endMs <= toMs);
+  const ratios = (xs) => xs.map((x) => x.ratio);
+  const before = ratios(inside(plan.warmupMs, on.atMs));
+  const band = { low: Math.min(...before), median: median(before), high: Math.max(...before) };
+  const precise = ratios(inside(on.atMs + plan.settleMs, off.atMs));
+  const after = inside(off.atMs, Infinity);
+  // Back: the first window from which every window starting within holdMs stays inside the band (or above it).
+  let recoveryMs = null;
+  for (let i = 0; i < after.length; i++) {
+    const held = after.filter((x) => x.startMs >= after[i].startMs && x.startMs < after[i].startMs + plan.holdMs);
+    const last = after[after.length - 1];
+    if (last.startMs - after[i].startMs < plan.holdMs) break;
+    if (held.every((x) => x.ratio >= band.low)) {
+      recoveryMs = after[i].startMs - off.atMs;
+      break;
+    }
+  }
+  const tail = ratios(inside(plan.totalMs - plan.tailMs, Infinity));
+  // The longest request that ended in the ticks around a switch.
+  const waitAround = (atMs) => Math.max(...load.ticks.filter((t) => t.ms > atMs - TICK_MS && t.ms <= atMs + 3 * TICK_MS)
+    .map((t) => t.maxLatencyMs));
+  const typicalWait = median(load.ticks.filter((t) => t.ms > plan.warmupMs && t.ms < on.atMs).map((t) => t.maxLatencyMs));
+  const beforeW = inside(plan.warmupMs, on.atMs);
   const result = {
-    beforeRps: rps(load.counts, plan.warmupMs, plan.onMs),
-    controlRps: rps(load.control, plan.warmupMs, plan.onMs),
+    beforePerCpuS: median(beforeW.map((x) => x.first)),
+    controlPerCpuS: median(beforeW.map((x) => x.control)),
     beforeRatio: band.median,
     band: { low: band.low / band.median, high: band.high / band.median },
     preciseRatio: median(precise) / band.median,
-    dipAfterOn: Math.min(...inside(plan.onMs, plan.onMs + plan.settleMs)) / band.median,
-    recoveryMs: recoveredAt === null ? null : recoveredAt * BUCKET_MS,
-    afterRatio: steadyAfter / band.median,
+    dipAfterOn: Math.min(...ratios(inside(on.atMs, on.atMs + plan.settleMs))) / band.median,
+    recoveryMs,
+    afterRatio: median(tail) / band.median,
     onPauseMs: on.pauseMs,
     offPauseMs: off.pauseMs,
     maxWaitOnMs: waitAround(on.atMs),
     maxWaitOffMs: waitAround(off.atMs),
-    maxWaitBeforeMs: median(load.maxLatencyMs.slice(b(plan.warmupMs), b(plan.onMs))),
-    counts: load.counts,
-    control: load.control,
+    maxWaitBeforeMs: typicalWait,
+    windows: w,
   };
-  log(`[precise] round ${round + 1}: before ${result.beforeRps.toFixed(0)} req/s, control ${result.controlRps.toFixed(0)} req/s; ` +
-    `1 s windows' ratio to the control ${result.beforeRatio.toFixed(3)} [A/A band ` +
+  log(`[precise] round ${round + 1}: before ${result.beforePerCpuS.toFixed(0)} req per CPU-s (control ` +
+    `${result.controlPerCpuS.toFixed(0)}), 1 s windows' ratio to the control ${result.beforeRatio.toFixed(3)} [A/A band ` +
     `${result.band.low.toFixed(3)}-${result.band.high.toFixed(3)} x median]; precise ${result.preciseRatio.toFixed(3)} x, ` +
-    `after ${result.afterRatio.toFixed(3)} x; back in the band ${result.recoveryMs === null ? 'never' : `${result.recoveryMs} ms`} after the off switch; ` +
+    `after ${result.afterRatio.toFixed(3)} x; back in the band ${recoveryMs === null ? 'never' : `${recoveryMs.toFixed(0)} ms`} after the off switch; ` +
     `switch pause on ${on.pauseMs} ms / off ${off.pauseMs} ms; longest request ${result.maxWaitOnMs.toFixed(0)} / ` +
-    `${result.maxWaitOffMs.toFixed(0)} ms around them (typical ${result.maxWaitBeforeMs.toFixed(0)} ms)`);
+    `${result.maxWaitOffMs.toFixed(0)} ms around them (typical ${typicalWait.toFixed(0)} ms)`);
   return result;
 }
 
@@ -154,9 +162,10 @@ async function runPrecise({ quick }) {
   ensureOut();
   const heaps = await heapPauses(quick);
   const rounds = Number(process.env.BENCH_PRECISE_ROUNDS) || (quick ? 1 : 3);
+  // The JIT needs several seconds to warm up under load (more when the machine is busy).
   const plan = quick
-    ? { warmupMs: 2000, onMs: 5000, offMs: 9000, totalMs: 14000, settleMs: 1500, holdMs: 1000, tailMs: 2000 }
-    : { warmupMs: 3000, onMs: 11000, offMs: 19000, totalMs: 31000, settleMs: 2000, holdMs: 2000, tailMs: 4000 };
+    ? { warmupMs: 5000, onMs: 8000, offMs: 13000, totalMs: 19000, settleMs: 2000, holdMs: 1000, tailMs: 2000 }
+    : { warmupMs: 8000, onMs: 16000, offMs: 28000, totalMs: 42000, settleMs: 4000, holdMs: 2000, tailMs: 4000 };
   log(`[precise] ${rounds} round(s) of ${plan.totalMs / 1000} s: on at ${plan.onMs / 1000} s, off at ${plan.offMs / 1000} s, ` +
     `concurrency ${CONCURRENCY} per server (one switching, one control)`);
   const runs = [];
@@ -164,11 +173,11 @@ async function runPrecise({ quick }) {
 
   const med = (key) => median(runs.map((r) => r[key]));
   const range = (key) => `[${Math.min(...runs.map((r) => r[key])).toFixed(3)}-${Math.max(...runs.map((r) => r[key])).toFixed(3)}]`;
-  const recoveries = runs.map((r) => r.recoveryMs);
+  const recoveries = runs.map((r) => (r.recoveryMs === null ? null : Math.round(r.recoveryMs)));
   const summary = {
-    heaps, plan, bucketMs: BUCKET_MS, windowBuckets: WINDOW, concurrency: CONCURRENCY,
+    heaps, plan, tickMs: TICK_MS, windowTicks: WINDOW, concurrency: CONCURRENCY,
     preciseRatio: med('preciseRatio'), afterRatio: med('afterRatio'), dipAfterOn: med('dipAfterOn'),
-    bandLow: median(runs.map((r) => r.band.low)),
+    bandLow: median(runs.map((r) => r.band.low)), bandHigh: median(runs.map((r) => r.band.high)),
     recoveryMs: recoveries.includes(null) ? null : median(recoveries), recoveries,
     onPauseMs: med('onPauseMs'), offPauseMs: med('offPauseMs'), maxWaitOnMs: med('maxWaitOnMs'), maxWaitOffMs: med('maxWaitOffMs'),
     maxWaitBeforeMs: med('maxWaitBeforeMs'), runs,
@@ -182,11 +191,13 @@ async function runPrecise({ quick }) {
     figures.push(figure('precise', `switch pause, live heap ${h.liveMB.toFixed(0)} MB: on (first ${h.firstOnMs.toFixed(0)} ms) / off ${h.offMs.toFixed(1)} ms`,
       h.onMs, 'ms', ''));
   }
-  figures.push(figure('precise', `HTTP throughput while precise / before (vs a control) ${range('preciseRatio')}`, summary.preciseRatio, 'x', ''));
-  figures.push(figure('precise', `HTTP throughput after the off switch (last ${plan.tailMs / 1000} s) / before ${range('afterRatio')}`, summary.afterRatio, 'x', ''));
-  figures.push(figure('precise', `HTTP: back inside the A/A band (1 s windows ≥ ${summary.bandLow.toFixed(3)} x median) after the off switch, per round ${JSON.stringify(recoveries)}`,
+  figures.push(figure('precise', `HTTP req per CPU-s vs a control: A/A band of 1 s windows [${summary.bandLow.toFixed(3)}-${summary.bandHigh.toFixed(3)}] x median`,
+    1, 'x', '(noise)'));
+  figures.push(figure('precise', `HTTP while precise / before ${range('preciseRatio')}`, summary.preciseRatio, 'x', ''));
+  figures.push(figure('precise', `HTTP in the last ${plan.tailMs / 1000} s after the off switch / before ${range('afterRatio')}`, summary.afterRatio, 'x', ''));
+  figures.push(figure('precise', `HTTP: back inside the A/A band after the off switch, per round ${JSON.stringify(recoveries)}`,
     summary.recoveryMs, 'ms', ''));
-  figures.push(figure('precise', 'HTTP: longest request around the on / off switch (typical bucket max ' +
+  figures.push(figure('precise', 'HTTP: longest request around the on / off switch (typical tick max ' +
     `${summary.maxWaitBeforeMs.toFixed(0)} ms), off ${summary.maxWaitOffMs.toFixed(0)} ms`, summary.maxWaitOnMs, 'ms', ''));
   return { data: summary, figures };
 }
