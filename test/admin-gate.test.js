@@ -145,7 +145,7 @@ function limitWithClock(pauseMs) {
   return { limit, take, taken, advance: (ms) => { now += ms; } };
 }
 
-test('GC limit: a burst of forced GCs, then the latest GC\'d snapshot is reused until one is earned', () => {
+test('GC limit: a burst of forced GCs; then a crowd gets the latest GC\'d snapshot, a request on its own a fresh one without GC', () => {
   const { limit, take, advance } = limitWithClock(1);
   const forced = [];
   for (let i = 0; i < BURST; i++) {
@@ -156,12 +156,16 @@ test('GC limit: a burst of forced GCs, then the latest GC\'d snapshot is reused 
     advance(DUTY_FACTOR * 1); // the spacing after a 1 ms pause
   }
   advance(100);
-  const reused = limit.snapshot(true, take);
+  const reused = limit.snapshot(true, take, true);
   assert.strictEqual(reused.gc.status, 'reused');
   assert.strictEqual(reused.value, forced[BURST - 1], 'the latest forced GC\'s snapshot');
   assert.strictEqual(reused.gc.ageMs, DUTY_FACTOR + 100);
   assert.strictEqual(reused.gc.forcedGcs, BURST);
   assert.ok(reused.gc.nextGcInMs > 0 && reused.gc.nextGcInMs <= REFILL_MS);
+  // On its own (a script's diff after load): never an older snapshot, which could hide what grew.
+  const alone = limit.snapshot(true, take);
+  assert.strictEqual(alone.gc.status, 'skipped');
+  assert.strictEqual(alone.value.gc, false, 'fresh, not GC\'d');
   // gc=0 always takes a fresh snapshot, and does not count.
   const off = limit.snapshot(false, take);
   assert.strictEqual(off.gc.status, 'off');
@@ -191,10 +195,10 @@ test('GC limit: a slow GC spaces the next one by DUTY_FACTOR times its pause', (
   const { limit, take, advance } = limitWithClock(400); // a 400 ms forced GC
   assert.strictEqual(limit.snapshot(true, take).gc.status, 'forced');
   const soon = limit.snapshot(true, take);
-  assert.strictEqual(soon.gc.status, 'reused');
+  assert.strictEqual(soon.gc.status, 'skipped');
   assert.strictEqual(soon.gc.nextGcInMs, DUTY_FACTOR * 400);
   advance(DUTY_FACTOR * 400 - 1);
-  assert.strictEqual(limit.snapshot(true, take).gc.status, 'reused');
+  assert.strictEqual(limit.snapshot(true, take).gc.status, 'skipped');
   advance(1);
   assert.strictEqual(limit.snapshot(true, take).gc.status, 'forced');
 });
@@ -209,4 +213,14 @@ test('GC limit: markers spend the same budget; with nothing GC\'d to reuse a sna
   assert.strictEqual(snap.gc.status, 'skipped');
   assert.strictEqual(snap.value.gc, false, 'fresh, not GC\'d');
   limit.forget();
+});
+
+test('GC limit: ALLOCTRACE_HTTP_GC_LIMIT=0 (the constructor\'s switch) forces every GC asked for', () => {
+  let now = 0;
+  const limit = new GcLimit(() => now, false);
+  for (let i = 0; i < 3 * BURST; i++) {
+    const { gc } = limit.snapshot(true, (g) => ({ g }), i % 2 === 0);
+    assert.strictEqual(gc.status, 'forced');
+    now += 1;
+  }
 });

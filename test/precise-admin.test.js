@@ -17,7 +17,8 @@ const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 function startService(env) {
   const child = spawn(process.execPath, ['--allow-natives-syntax', '--require', REGISTER, path.join(FIXTURES, 'precise-service.js')], {
-    env: { ...process.env, ALLOCTRACE_HTTP: '127.0.0.1:0', ALLOCTRACE_HTTP_TOKEN: TOKEN, ALLOCTRACE_INTERVAL: '8k', ...env },
+    // Every gc=1 here must run its GC: the rate limit (tested in admin-gate and admin-load) is off.
+    env: { ...process.env, ALLOCTRACE_HTTP: '127.0.0.1:0', ALLOCTRACE_HTTP_TOKEN: TOKEN, ALLOCTRACE_INTERVAL: '8k', ALLOCTRACE_HTTP_GC_LIMIT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

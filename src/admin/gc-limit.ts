@@ -5,10 +5,12 @@
 // that come one at a time (a script's baseline, diff, diff) may use a burst of
 // BURST in a row, earned back one per REFILL_MS; a crowd (requests sharing a
 // job, or waiting behind it) never spends the burst. A GC asked for beyond that is not run: a
-// snapshot request gets the snapshot taken with the latest forced GC (so at
-// most max(REFILL_MS, DUTY_FACTOR x pause) old), or, if that GC was a marker's,
-// a fresh snapshot without GC; a marker is written without one. Every answer
-// says which it got.
+// crowd's snapshot request gets the snapshot taken with the latest forced GC
+// (so at most max(REFILL_MS, DUTY_FACTOR x pause) old) unless that GC was a
+// marker's; a request on its own (a script's baseline, load, diff) always
+// gets a fresh snapshot, without GC then, since an older one could hide what
+// grew since; a marker is written without one. Every answer says which it got.
+// ALLOCTRACE_HTTP_GC_LIMIT=0 turns the limit off (a test bench, a dev box).
 
 export const BURST = 3;
 export const REFILL_MS = 5000;
@@ -42,7 +44,10 @@ export class GcLimit<S> {
   private kept: { value: S; at: number } | undefined;
 
   /** `now`: a monotonic clock in milliseconds (a test's own, to be exact). */
-  constructor(private readonly now: () => number = () => performance.now()) {
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly limited = process.env.ALLOCTRACE_HTTP_GC_LIMIT !== '0',
+  ) {
     this.refilledAt = now();
   }
 
@@ -54,7 +59,7 @@ export class GcLimit<S> {
       this.kept = { value, at: this.lastEnd };
       return { value, gc: this.note('forced', 0, crowded) };
     }
-    if (this.kept !== undefined) return { value: this.kept.value, gc: this.note('reused', this.now() - this.kept.at, crowded) };
+    if (crowded && this.kept !== undefined) return { value: this.kept.value, gc: this.note('reused', this.now() - this.kept.at, crowded) };
     return { value: take(false), gc: this.note('skipped', 0, crowded) };
   }
 
@@ -93,6 +98,7 @@ export class GcLimit<S> {
   }
 
   private allow(crowded: boolean): boolean {
+    if (!this.limited) return true;
     if (this.waitMs(this.now(), crowded) > 0) return false;
     this.tokens = Math.max(0, this.tokens - 1);
     return true;
