@@ -103,7 +103,8 @@ test('200 concurrent GET /top?gc=1: one snapshot for identical requests, 8 waiti
       assert.strictEqual(r.headers['retry-after'], '1');
       assert.match(r.json.error, /^busy: 8 admin requests are waiting/);
     }
-    for (const r of answered) assert.match(r.json.gc.status, /^(forced|reused)$/, r.body);
+    // The last of the queue runs on its own: a fresh snapshot without GC once the limit refuses one.
+    for (const r of answered) assert.match(r.json.gc.status, /^(forced|reused|skipped)$/, r.body);
     // The app's own requests were answered before the admin jobs were done:
     // each job has its own turn of the event loop, after the app's I/O.
     const apps = mixed.filter((r) => r.route === '/');
