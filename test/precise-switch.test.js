@@ -104,6 +104,7 @@ test('setPrecise() in the API: the switch, its pause, a temporary period, and in
   // Growth after the switch is all precise; the whole live set is not.
   assert.ok(out.sinceSwitch.size > 500_000, JSON.stringify(out.sinceSwitch));
   assert.strictEqual(out.sinceSwitch.inlinedSize, 0);
+  assert.ok(out.sinceBefore.size >= out.sinceSwitch.size);
   assert.ok(out.all.inlinedSize > 500_000 && out.all.inlinedSize < out.all.size, JSON.stringify(out.all));
   assert.deepStrictEqual(out.loadedSinceSwitch, out.sinceSwitch, 'a dump keeps each sample\'s mode and time');
   // Off, then on for 50 ms: back off by itself; on for good is not cut short by a temporary request.
