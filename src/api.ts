@@ -3,7 +3,7 @@
 // protobufjs with it) loads on first use, so start() stays cheap. Without the
 // native addon (no prebuild, no compiler, another Node.js ABI) every function
 // but takeSnapshot() still works as "not tracing": nothing throws into the app.
-import type * as Model from './model';
+import type * as Model from './public-model';
 import { DEFAULTS, OptionError, TracerOptions, checkNumber, parseArgvMode } from './options';
 import { Availability, NativeBinding, loadNative, nativeAvailability } from './native';
 import type { ArgvMode } from './redact';
@@ -66,7 +66,7 @@ export function isAvailable(): Availability {
 
 export function model(): typeof Model {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return require('./model') as typeof Model;
+  return require('./public-model') as typeof Model;
 }
 
 /**

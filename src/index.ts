@@ -1,7 +1,7 @@
 // alloctrace's public API: tracemalloc's functions and classes, and the live
 // admin endpoint. The model (and protobufjs with it) loads on first use, so
 // require('alloctrace').start() stays cheap.
-import type * as Model from './model';
+import type * as Model from './public-model';
 import { model } from './api';
 
 export {

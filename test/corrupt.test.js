@@ -7,10 +7,9 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const { runTraced, tempDir, cli } = require('./helpers');
-const { loadTrace } = require('../dist/analysis/load');
-const { resolveWhen } = require('../dist/analysis/when');
+const { loadTrace } = require('../dist/replay/load');
+const { Replay } = require('../dist/replay/replay');
 const { NotATraceError } = require('../dist/format/reader');
-const { Snapshot } = require('../dist/model');
 
 function makeTrace(dir) {
   const file = path.join(dir, 'whole.atrace');
@@ -35,7 +34,7 @@ test('1000 damaged copies of a real trace: recovered or "not a trace", nothing e
     const bytes = mutate(whole, rnd);
     try {
       const trace = loadTrace(bytes);
-      const snap = Snapshot.fromTrace(trace, resolveWhen(trace, 'end'));
+      const snap = Replay.of(trace).liveAt('end');
       snap.statistics('traceback');
       snap.statistics('lineno', { cumulative: true });
       outcomes.recovered++;
@@ -145,7 +144,7 @@ function threePolls() {
 
 /** [function, samples] live at the end, by function name. */
 function samples(trace) {
-  const snap = Snapshot.fromTrace(trace, resolveWhen(trace, 'end'));
+  const snap = Replay.of(trace).liveAt('end');
   return snap.statistics('function').map((s) => [s.traceback.frames[0].function, s.samples]).sort();
 }
 

@@ -5,7 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Snapshot, Filter, Frame, Traceback, globToRegExp } = require('../dist/model');
+const { Snapshot, Filter, Frame, Traceback, globToRegExp } = require('../dist/public-model');
 const { StreamBuilder } = require('./fixtures/synth');
 const { makeSitesTrace, tempDir: tmpDir } = require('./helpers');
 

@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { FIXTURES, tempDir, runTraced, cli, reportJson, infoJson } = require('./helpers');
-const { loadTrace } = require('../dist/analysis/load');
+const { loadTrace } = require('../dist/replay/load');
 
 /** `ROLE <role> <pid> [threadId]` lines printed by the fixtures. */
 function roles(stdout) {

@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { cli, tempDir } = require('./helpers');
 const { StreamBuilder } = require('./fixtures/synth');
-const { Snapshot } = require('../dist/model');
+const { Snapshot } = require('../dist/public-model');
 
 const INTERVAL = 32768;
 const dir = tempDir();

@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { TraceReader, NotATraceError } = require('../dist/format/reader');
 const { encodeRecordDelimited } = require('../dist/format/proto');
-const { loadTrace } = require('../dist/analysis/load');
+const { loadTrace } = require('../dist/replay/load');
 const { StreamBuilder } = require('./fixtures/synth');
 const { makeSitesTrace, cli, tempDir: tmpDir } = require('./helpers');
 
@@ -224,9 +224,8 @@ test('several sessions: ids restart, each starts empty, times are absolute', () 
   assert.equal(t.segments[1].offsetNs, 10e9);
   const m = Object.fromEntries(t.markers.map((x) => [x.name, x]));
   assert.equal(m.two.timeNs, 12e9);
-  const { Snapshot } = require('../dist/model/snapshot');
-  const { resolveWhen } = require('../dist/analysis/when');
-  const at = (when) => Snapshot.fromTrace(t, resolveWhen(t, when));
+  const { Replay } = require('../dist/replay/replay');
+  const at = (when) => Replay.of(t).liveAt(when);
   assert.deepEqual(at('one').statistics('function').map((s) => [s.traceback.frames[0].function, s.samples]), [['first', 2]]);
   assert.equal(at('two-start').length, 0, 'a new session starts from an empty live set');
   assert.deepEqual(at('end').statistics('function').map((s) => [s.traceback.frames[0].function, s.samples]), [['second', 1]]);

@@ -10,9 +10,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { runTraced, tempDir, cli, infoJson, warnings } = require('./helpers');
 const { buildReport, reportFromSnapshots, DEFAULT_REPORT_OPTIONS } = require('../dist/analysis/report');
-const { loadTrace } = require('../dist/analysis/load');
-const { resolveWhen } = require('../dist/analysis/when');
-const { Snapshot } = require('../dist/model');
+const { loadTrace } = require('../dist/replay/load');
+const { Replay } = require('../dist/replay/replay');
 const { toJsonReport } = require('../dist/views/json');
 
 const CAP = 64 * 1024;
@@ -43,7 +42,7 @@ function live(files, at) {
 
 /** The same for a trace loaded once (many moments of one timeline). */
 function liveOf(trace, at) {
-  return summary(toJsonReport(reportFromSnapshots([trace.name], [{ now: Snapshot.fromTrace(trace, resolveWhen(trace, at)), before: null }], OPTIONS)));
+  return summary(toJsonReport(reportFromSnapshots([trace.name], [{ now: Replay.of(trace).liveAt(at), before: null }], OPTIONS)));
 }
 
 /** total and {traceback: [size, count, samples]}, independent of the order of equal entries. */

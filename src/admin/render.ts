@@ -6,8 +6,10 @@ import { Snapshot } from '../model/snapshot';
 import type { Query } from './query';
 
 export { Snapshot };
-export { toJsonReport as reportJson } from '../views/json';
-export { formatTextReport as reportText } from '../views/text';
+import { REPORTERS } from '../views/reporters';
+
+export const reportJson = REPORTERS.report.json;
+export const reportText = REPORTERS.report.text;
 export { formatSize as sizeText } from '../views/units';
 
 /** `beforeLabel` names the older snapshot for people: "the baseline", "the previous /diff". */

@@ -4,10 +4,7 @@ import { Filter } from '../model/filter';
 import { Frame } from '../model/frame';
 import { Snapshot, Totals, WindowTotals } from '../model/snapshot';
 import { KeyType, Statistic, StatisticDiff } from '../model/statistic';
-import { SymbolTable } from '../model/symbols';
-import { loadTrace } from './load';
-import { groupTimelines } from './timeline';
-import { resolveWhen } from './when';
+import { OpenOptions, Replay } from '../replay/replay';
 
 export interface ReportOptions {
   groupBy: KeyType;
@@ -95,15 +92,21 @@ export interface SnapshotPair {
  * live set at options.at (and compareTo), merges them into one report.
  * Throws NotATraceError, WhenError or I/O errors.
  */
-export function buildReport(files: readonly string[], options: ReportOptions): Report {
-  const symbols = new SymbolTable();
-  const pairs: SnapshotPair[] = groupTimelines(files).map((timeline) => {
-    const trace = loadTrace(timeline, { symbols });
-    const now = Snapshot.fromTrace(trace, resolveWhen(trace, options.at));
-    const before = options.compareTo === null ? null : Snapshot.fromTrace(trace, resolveWhen(trace, options.compareTo));
-    return { now, before };
-  });
+export function buildReport(files: readonly string[], options: ReportOptions, open: OpenOptions = {}): Report {
+  return reportFromReplays(files, Replay.openEach(files, open), options);
+}
+
+/** The report of replays already open (one per timeline, sharing a symbol table). */
+export function reportFromReplays(files: readonly string[], replays: readonly Replay[], options: ReportOptions): Report {
+  const pairs: SnapshotPair[] = replays.map((replay) => snapshotPair(replay, options));
   return reportFromSnapshots(files, pairs, options);
+}
+
+/** A replay's live set at options.at, and at options.compareTo. */
+export function snapshotPair(replay: Replay, options: Pick<ReportOptions, 'at' | 'compareTo'>): SnapshotPair {
+  const now = replay.liveAt(options.at);
+  const before = options.compareTo === null ? null : replay.liveAt(options.compareTo);
+  return { now, before };
 }
 
 /** The samples the later of the two live sets gained since the earlier one (all of `now` without one). */

@@ -1,11 +1,9 @@
 // `report FILE... --separate`: one report per file (one per process or
 // thread), each with the process it came from. A file that cannot be reported
 // (unknown marker, unreadable) fails alone, so the others are still shown.
-import { Snapshot } from '../model/snapshot';
-import { loadTrace } from './load';
-import { Report, ReportOptions, reportFromSnapshots } from './report';
-import { groupTimelines } from './timeline';
-import { resolveWhen } from './when';
+import { Replay } from '../replay/replay';
+import { groupTimelines } from '../replay/timelines';
+import { Report, ReportOptions, reportFromSnapshots, snapshotPair } from './report';
 
 /** Which process and thread wrote a trace (from its first Header). */
 export interface TraceOrigin {
@@ -25,12 +23,10 @@ export type FileReport =
 function reportOne(files: string[], options: ReportOptions): FileReport {
   const file = files[0];
   // Each file gets its own symbol table: nothing is shared or merged.
-  const trace = loadTrace(files);
-  const now = Snapshot.fromTrace(trace, resolveWhen(trace, options.at));
-  const before = options.compareTo === null ? null : Snapshot.fromTrace(trace, resolveWhen(trace, options.compareTo));
-  const h = trace.segments.length > 0 ? trace.segments[0].header : null;
+  const replay = Replay.open(files);
+  const h = replay.header;
   const origin = h ? { pid: h.pid, threadId: h.threadId, argv: [...h.argv], hostname: h.hostname } : null;
-  return { file, origin, report: reportFromSnapshots(files, [{ now, before }], options) };
+  return { file, origin, report: reportFromSnapshots(files, [snapshotPair(replay, options)], options) };
 }
 
 /** One entry per file (per session for rotated files), in the order given; failures are entries too (never thrown). */

@@ -1,5 +1,5 @@
 // How the CLI reports failures: one line on stderr, and an exit code.
-import { WhenError } from '../analysis/when';
+import { WhenError } from '../replay/when';
 import { InputError } from '../format/input';
 import { NotATraceError } from '../format/reader';
 

@@ -1,8 +1,8 @@
 // `alloctrace info`: header, duration, counts, markers and integrity of a trace.
 import { parseArgs } from 'node:util';
-import { loadTrace } from '../analysis/load';
-import { groupTimelines } from '../analysis/timeline';
-import { formatJsonInfo, formatTextInfo } from '../views/info';
+import { Replay } from '../replay/replay';
+import { groupTimelines } from '../replay/timelines';
+import { jsonText, REPORTERS } from '../views/reporters';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError, usageFromParseArgs } from './errors';
 
 export const INFO_HELP = `Usage: alloctrace info FILE... [--json]
@@ -41,9 +41,9 @@ export function infoCommand(argv: string[]): number {
     if (timelines.length > 1) {
       throw new UsageError(`info: these ${files.length} files are not the rotated files of one session; run info on each`);
     }
-    const trace = loadTrace(timelines[0]);
-    for (const w of trace.warnings) say(w);
-    process.stdout.write(parsed.values.json ? formatJsonInfo(trace) : formatTextInfo(trace));
+    const info = Replay.open(timelines[0]).info();
+    for (const w of info.warnings) say(w);
+    process.stdout.write(parsed.values.json ? jsonText(REPORTERS.info, info) : REPORTERS.info.text(info));
     return EXIT_OK;
   } catch (err) {
     return reportFailure(err);

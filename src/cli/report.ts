@@ -3,9 +3,8 @@ import { parseArgs } from 'node:util';
 import { buildReport, DEFAULT_REPORT_OPTIONS, ReportOptions } from '../analysis/report';
 import { buildSeparateReports } from '../analysis/separate';
 import { KEY_TYPES, KeyType } from '../model/statistic';
-import { formatJsonReport } from '../views/json';
 import { formatSeparateJson, formatSeparateText } from '../views/separate';
-import { formatTextReport } from '../views/text';
+import { jsonText, REPORTERS } from '../views/reporters';
 import {
   EXIT_CODES_HELP, EXIT_FAILURE, EXIT_OK, errorMessage, exitCodeOf, reportFailure, say, UsageError, usageFromParseArgs,
 } from './errors';
@@ -97,7 +96,7 @@ export function printReport(files: string[], input: ReportInput = {}): number {
     if (input.separate) return printSeparate(files, options);
     const report = buildReport(files, options);
     for (const w of report.warnings) say(w);
-    process.stdout.write(options.json ? formatJsonReport(report) : formatTextReport(report));
+    process.stdout.write(options.json ? jsonText(REPORTERS.report, report) : REPORTERS.report.text(report));
     return EXIT_OK;
   } catch (err) {
     return reportFailure(err);

@@ -3,11 +3,8 @@
 // the app, not npm), at its peak as well as at its end when they differ (a
 // finished program's end follows the exit GC and hides what it held at its
 // worst), then every trace file, with what each process allocated.
-import { allocatedBytes } from '../analysis/allocated';
-import { LoadedTrace, loadTrace } from '../analysis/load';
 import { Report, ReportOptions, reportFromSnapshots } from '../analysis/report';
-import { resolveWhen } from '../analysis/when';
-import { Snapshot } from '../model/snapshot';
+import { Replay } from '../replay/replay';
 import { commandLine, describeOrigin } from '../views/separate';
 import { formatTextReport } from '../views/text';
 import { formatSize } from '../views/units';
@@ -26,11 +23,11 @@ export interface RunSummary {
   /** Every trace, in the order found. */
   traces: RunTrace[];
   /** The one that allocated the most, loaded; null when none could be read. */
-  busiest: { run: RunTrace; trace: LoadedTrace } | null;
+  busiest: { run: RunTrace; trace: Replay } | null;
 }
 
-function describeWriter(trace: LoadedTrace): string | null {
-  const h = trace.segments.length > 0 ? trace.segments[0].header : null;
+function describeWriter(trace: Replay): string | null {
+  const h = trace.header;
   if (!h) return null;
   const origin = describeOrigin({ pid: h.pid, threadId: h.threadId, argv: h.argv, hostname: h.hostname });
   // A Worker's argv is only the node binary: nothing worth showing.
@@ -42,15 +39,15 @@ export function summarizeRun(found: readonly FoundTrace[]): RunSummary {
   const traces: RunTrace[] = [];
   let busiest: RunSummary['busiest'] = null;
   for (const f of found) {
-    let trace: LoadedTrace;
+    let trace: Replay;
     try {
-      trace = loadTrace([f.file, ...f.parts]);
+      trace = Replay.open([f.file, ...f.parts]);
     } catch (err) {
       say(errorMessage(err));
       traces.push({ found: f, allocated: null, who: null });
       continue;
     }
-    const run: RunTrace = { found: f, allocated: allocatedBytes(trace), who: describeWriter(trace) };
+    const run: RunTrace = { found: f, allocated: trace.allocatedBytes(), who: describeWriter(trace) };
     traces.push(run);
     // Ties go to the first found: the command's own process.
     if (busiest === null || (run.allocated as number) > (busiest.run.allocated as number)) busiest = { run, trace };
@@ -58,8 +55,8 @@ export function summarizeRun(found: readonly FoundTrace[]): RunSummary {
   return { traces, busiest };
 }
 
-function report(trace: LoadedTrace, when: string, options: ReportOptions): Report {
-  return reportFromSnapshots([trace.name], [{ now: Snapshot.fromTrace(trace, resolveWhen(trace, when)), before: null }], options);
+function report(trace: Replay, when: string, options: ReportOptions): Report {
+  return reportFromSnapshots([trace.name], [{ now: trace.liveAt(when), before: null }], options);
 }
 
 /** The busiest trace's report at its end, preceded by its report at the peak when the peak held more. */

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { firstHeader } from '../analysis/timeline';
+import { firstHeader } from '../replay/timelines';
 import { HeaderRecord } from '../format/proto';
 import { insertBeforeExtension } from '../options';
 

@@ -5,9 +5,9 @@
 import { Filter } from './filter';
 
 const OWN_FILES = [
-  'api.js', 'tracer.js', 'register.js', 'native.js', 'options.js', 'warn.js', 'precise.js', 'signals.js', 'admin/render.js',
+  'api.js', 'tracer.js', 'register.js', 'native.js', 'options.js', 'warn.js', 'precise.js', 'signals.js', 'admin/render.js', 'public-model.js',
 ];
-const OWN_DIRS = ['format', 'model', 'analysis', 'views'];
+const OWN_DIRS = ['format', 'model', 'replay', 'locate', 'analysis', 'views'];
 
 /** Exclusive filters on every frame for the code under `tracerDir` (the traced process's dist/). */
 export function ownCodeFilters(tracerDir: string): Filter[] {

@@ -1,12 +1,10 @@
-// tracemalloc's Snapshot: the live sampled allocations at one moment.
-import * as fs from 'node:fs';
-import { DEFAULT_HEADER, loadTrace, LoadedTrace } from '../analysis/load';
-import { liveRows, Moment, resolveWhen } from '../analysis/when';
-import { HeaderRecord } from '../format/proto';
-import { encodeTraceStream, StreamFrame } from '../format/writer';
-import { Filter, passesFilters } from './filter';
-import { ownCodeFilters } from './own-code';
+// tracemalloc's Snapshot: the live sampled allocations at one moment. A plain
+// value: the replay (src/replay) makes them from traces and reads and writes
+// them as files; views render what statistics() returns.
+import type { HeaderRecord } from '../format/proto';
+import { Filter } from './filter';
 import { groupStatistics, SampleColumns } from './grouping';
+import { filterSelection, hideSelection, StackSelection } from './stack-selection';
 import { KeyType, sortDiffs, Statistic, StatisticDiff } from './statistic';
 import { SymbolTable } from './symbols';
 import { Trace } from './trace';
@@ -47,11 +45,6 @@ export interface StatisticsOptions {
   hide?: readonly string[];
 }
 
-export interface LoadSnapshotOptions {
-  /** `end` (default), `start`, `peak`, a marker name or a time like `12.5s`. */
-  at?: string;
-}
-
 export interface Totals { size: number; count: number; samples: number }
 
 /** What a report's window holds: see Snapshot.windowTotals. */
@@ -71,50 +64,6 @@ export class Snapshot {
     this.symbols = symbols;
     this.cols = cols;
     this.info = info;
-  }
-
-  /** The live set of a loaded trace at a moment. */
-  static fromTrace(trace: LoadedTrace, moment: Moment): Snapshot {
-    const rows = liveRows(trace, moment.cut);
-    const n = rows.length;
-    const stacks = new Uint32Array(n);
-    const sampleSizes = new Uint32Array(n);
-    const objects = new Uint32Array(n);
-    const born = new Float64Array(n);
-    const precise = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const r = rows[i];
-      stacks[i] = trace.allocStack[r];
-      sampleSizes[i] = trace.allocSize[r];
-      objects[i] = trace.allocObjects[r];
-      const b = trace.allocBorn[r];
-      born[i] = trace.batchTimeNs[b];
-      precise[i] = trace.batchPrecise[b];
-    }
-    const first = trace.segments[0];
-    const snapshot = new Snapshot(trace.symbols, { stacks, sampleSizes, objects, born, precise }, {
-      header: first ? first.header : null,
-      when: moment.when,
-      label: moment.label,
-      timeNs: moment.timeNs,
-      sources: [trace.name],
-      warnings: [...trace.warnings],
-      preciseSwitches: trace.preciseSwitches,
-    });
-    const tracerDir = first ? first.header.tracerDir : '';
-    return tracerDir ? snapshot.filterTraces(ownCodeFilters(tracerDir)) : snapshot;
-  }
-
-  /** Reads a trace file; the live set at `at` (default: the end). */
-  static load(file: string, options: LoadSnapshotOptions = {}): Snapshot {
-    const trace = loadTrace(file);
-    return Snapshot.fromTrace(trace, resolveWhen(trace, options.at ?? 'end'));
-  }
-
-  /** Reads an in-memory trace stream (Tracer.snapshot(), a dump). */
-  static fromBytes(bytes: Uint8Array, options: LoadSnapshotOptions = {}): Snapshot {
-    const trace = loadTrace(bytes, { name: 'snapshot' });
-    return Snapshot.fromTrace(trace, resolveWhen(trace, options.at ?? 'end'));
   }
 
   /** Several snapshots as one (e.g. one per process); the first one's info leads. */
@@ -150,7 +99,7 @@ export class Snapshot {
       }
     }
     const first = snapshots[0].info;
-    return new Snapshot(symbols, { stacks, sampleSizes, objects, born, precise }, {
+    return snapshots[0].derive({ stacks, sampleSizes, objects, born, precise }, {
       ...first,
       sources: snapshots.flatMap((s) => s.info.sources),
       warnings: snapshots.flatMap((s) => s.info.warnings),
@@ -226,34 +175,36 @@ export class Snapshot {
    * caller is left). As with pprof's -hide, a sample left with no script
    * frame is dropped.
    */
-  hideFrames(patterns: readonly string[]): Snapshot {
+  hideFrames(patterns: readonly string[]): this {
     if (patterns.length === 0) return this;
-    const filters = patterns.map((p) => new Filter(false, p));
-    const cwd = this.cwd;
-    const hidden = (frameId: number): boolean => {
-      const f = this.symbols.frame(frameId);
-      return !f.builtin && filters.some((flt) => flt.matchesFrame(f, cwd));
-    };
-    // Old stack id → new stack id, or -1 when nothing is left of it.
-    const mapped = new Map<number, number>();
+    return this.select(hideSelection(this.symbols, patterns, this.cwd));
+  }
+
+  /** The samples `selection` keeps, each under the stack it gives. */
+  select(selection: StackSelection): this {
     const keep: number[] = [];
     const stacks: number[] = [];
     for (let i = 0; i < this.length; i++) {
-      const s = this.cols.stacks[i];
-      let m = mapped.get(s);
-      if (m === undefined) {
-        const frames = this.symbols.stackFrames(s);
-        const left = Array.from(frames).filter((f) => !hidden(f));
-        const hadScript = frames.some((f) => !this.symbols.frame(f).builtin);
-        const hasScript = left.some((f) => !this.symbols.frame(f).builtin);
-        m = left.length === frames.length ? s : hadScript && !hasScript ? -1 : this.symbols.internStack(left);
-        mapped.set(s, m);
-      }
+      const m = selection(this.cols.stacks[i]);
       if (m < 0) continue;
       keep.push(i);
       stacks.push(m);
     }
-    return new Snapshot(this.symbols, this.rows(keep, Uint32Array.from(stacks)), this.info);
+    return this.derive(this.rows(keep, Uint32Array.from(stacks)), this.info);
+  }
+
+  /**
+   * A snapshot of the same kind (a subclass's methods carry over to filtered
+   * and merged snapshots).
+   */
+  protected derive(cols: SnapshotColumns, info: SnapshotInfo): this {
+    const Kind = this.constructor as new (symbols: SymbolTable, cols: SnapshotColumns, info: SnapshotInfo) => this;
+    return new Kind(this.symbols, cols, info);
+  }
+
+  /** The live samples, one entry per sample in each column (read-only: for encoders and exporters). */
+  get columns(): Readonly<SnapshotColumns> {
+    return this.cols;
   }
 
   /** The columns of the rows `keep`, with `stacks` in place of theirs when given. */
@@ -287,51 +238,11 @@ export class Snapshot {
   }
 
   /** A new snapshot with the traces the filters keep (tracemalloc semantics). */
-  filterTraces(filters: readonly Filter[]): Snapshot {
+  filterTraces(filters: readonly Filter[]): this {
     if (filters.length === 0) return this;
-    const verdict = new Map<number, boolean>();
-    const keep: number[] = [];
-    for (let i = 0; i < this.length; i++) {
-      const s = this.cols.stacks[i];
-      let ok = verdict.get(s);
-      if (ok === undefined) {
-        ok = passesFilters(filters, this.symbols.traceback(s), this.cwd);
-        verdict.set(s, ok);
-      }
-      if (ok) keep.push(i);
-    }
-    return new Snapshot(this.symbols, this.rows(keep), this.info);
+    return this.select(filterSelection(this.symbols, filters, this.cwd));
   }
 
-  /** This snapshot as a self-contained trace stream. */
-  toBytes(): Buffer {
-    const index = new Map<number, number>();
-    const stacks: StreamFrame[][] = [];
-    const sampleStacks = new Uint32Array(this.length);
-    for (let i = 0; i < this.length; i++) {
-      const s = this.cols.stacks[i];
-      let j = index.get(s);
-      if (j === undefined) {
-        j = stacks.length;
-        index.set(s, j);
-        stacks.push(this.symbols.traceback(s).frames.map((f) => ({
-          function: f.function, file: f.file, line: f.line, column: f.column, builtin: f.builtin,
-        })));
-      }
-      sampleStacks[i] = j;
-    }
-    // Estimated counts are recomputed from size and the header's interval on
-    // load; a merge of traces with different intervals keeps the first's.
-    const header = this.info.header ?? DEFAULT_HEADER;
-    return encodeTraceStream(header, this.info.timeNs, {
-      stacks, sampleStacks, sampleSizes: this.cols.sampleSizes, sampleBorn: this.cols.born, samplePrecise: this.cols.precise,
-    });
-  }
-
-  /** Writes toBytes() to a file (load it back with Snapshot.load). */
-  dump(file: string): void {
-    fs.writeFileSync(file, this.toBytes());
-  }
 }
 
 function checkKeyType(keyType: KeyType, cumulative: boolean): void {

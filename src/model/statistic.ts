@@ -1,7 +1,6 @@
 // Results of Snapshot.statistics() and Snapshot.compareTo().
 import { Traceback } from './traceback';
-import { formatKey } from '../views/frames';
-import { formatSize } from '../views/units';
+import { formatKey, formatSize } from './describe';
 
 export type KeyType = 'lineno' | 'filename' | 'function' | 'traceback';
 export const KEY_TYPES: readonly KeyType[] = ['lineno', 'filename', 'function', 'traceback'];

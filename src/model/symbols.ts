@@ -61,4 +61,23 @@ export class SymbolTable {
     }
     return tb;
   }
+
+  /**
+   * A table with the same stack ids whose frames are `map(frame)`: how
+   * original positions (source maps) replace generated ones after loading,
+   * while every column that holds stack ids stays valid.
+   */
+  mapFrames(map: (frame: Frame) => Frame): SymbolTable {
+    const out = new SymbolTable();
+    const frameIds = new Uint32Array(this.frames.length);
+    for (let f = 1; f < this.frames.length; f++) frameIds[f] = out.internFrame(map(this.frames[f]));
+    for (let s = 1; s < this.stacks.length; s++) {
+      const frames = Uint32Array.from(this.stacks[s], (f) => frameIds[f]);
+      const key = frames.join(',');
+      out.stacks.push(frames);
+      // Two stacks may now read the same; interning later finds the first.
+      if (!out.stackIds.has(key)) out.stackIds.set(key, s);
+    }
+    return out;
+  }
 }

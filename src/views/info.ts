@@ -1,5 +1,5 @@
 // `info`: what a trace file holds and whether it is whole.
-import { LoadedTrace } from '../analysis/load';
+import type { TraceInfo } from '../replay/replay';
 import { HeaderRecord } from '../format/proto';
 import { JSON_SCHEMA } from './json';
 import { formatSize, formatTime } from './units';
@@ -22,26 +22,26 @@ export interface JsonInfo {
   damaged: { file: string; offset: number; bytes: number }[];
 }
 
-export function toJsonInfo(t: LoadedTrace): JsonInfo {
+export function toJsonInfo(t: TraceInfo): JsonInfo {
   return {
     schema: JSON_SCHEMA,
     file: t.name,
     bytes: t.bytes,
-    header: t.segments.length > 0 ? t.segments[0].header : null,
+    header: t.header,
     durationNs: t.durationNs,
     allocs: t.allocs,
     frees: t.frees,
     markers: t.markers.map((m) => (m.requestedNs === null
       ? { name: m.name, timeNs: m.timeNs }
       : { name: m.name, timeNs: m.timeNs, requestedNs: m.requestedNs })),
-    trailer: t.trailer !== null,
+    trailer: t.trailer,
     truncatedAt: t.truncatedAt,
     parts: t.parts.map((p) => ({ file: p.name, bytes: p.bytes })),
     damaged: t.parts.flatMap((p) => p.damaged.map((d) => ({ file: p.name, offset: d.offset, bytes: d.bytes }))),
   };
 }
 
-export function formatJsonInfo(t: LoadedTrace): string {
+export function formatJsonInfo(t: TraceInfo): string {
   return JSON.stringify(toJsonInfo(t), null, 2) + '\n';
 }
 
@@ -50,13 +50,13 @@ function startDate(ns: number): string {
   return new Date(ns / 1e6).toISOString();
 }
 
-export function formatTextInfo(t: LoadedTrace): string {
+export function formatTextInfo(t: TraceInfo): string {
   const lines: string[] = [];
   const row = (label: string, value: string): void => {
     lines.push(`${(label + ':').padEnd(12)}${value}`);
   };
   row('File', `${t.name} (${t.bytes} bytes)`);
-  const h = t.segments.length > 0 ? t.segments[0].header : null;
+  const h = t.header;
   if (h) {
     row('Process', `pid ${h.pid}${h.threadId ? ` thread ${h.threadId}` : ''} on ${h.hostname || '?'}, node ${h.nodeVersion || '?'} (V8 ${h.v8Version || '?'})`);
     row('Command', h.argv.join(' '));
@@ -73,11 +73,9 @@ export function formatTextInfo(t: LoadedTrace): string {
       ? `${t.parts.length} files of the session read as one timeline`
       : `file ${h?.part} of a session that rotated (its start restates the live set; earlier files hold the history)`);
   }
-  if (t.segments.length > 1) row('Sessions', `${t.segments.length} (tracing was restarted; each starts from an empty live set)`);
+  if (t.segments > 1) row('Sessions', `${t.segments} (tracing was restarted; each starts from an empty live set)`);
   row('Duration', formatTime(t.durationNs));
-  let live = 0;
-  for (let i = 0; i < t.allocCount; i++) if (t.allocFreed[i] === 0xffffffff) live++;
-  row('Samples', `${t.allocs} allocations, ${t.frees} frees, ${live} live at the end, ${t.batchCount} polls`);
+  row('Samples', `${t.allocs} allocations, ${t.frees} frees, ${t.liveAtEnd} live at the end, ${t.polls} polls`);
   row('Markers', t.markers.length === 0 ? 'none'
     : t.markers.map((m) => `${m.name} (${formatTime(m.timeNs)}${m.gcForced ? ', after GC' : ''}` +
       `${m.requestedNs !== null ? `, V8 called at ${formatTime(m.requestedNs)}` : ''})`).join(', '));

@@ -1,20 +1,6 @@
 // Numbers for people: sizes like tracemalloc prints them, times in seconds.
+export { formatSize } from '../model/describe';
 
-/** tracemalloc's _format_size: `12.3 KiB`, `1234 B`, `+800 KiB` with sign. */
-export function formatSize(bytes: number, sign = false): string {
-  let size = bytes;
-  for (const unit of ['B', 'KiB', 'MiB', 'GiB', 'TiB']) {
-    if (Math.abs(size) < 100 && unit !== 'B') return `${signed(size.toFixed(1), size, sign)} ${unit}`;
-    if (Math.abs(size) < 10 * 1024 || unit === 'TiB') return `${signed(size.toFixed(0), size, sign)} ${unit}`;
-    size /= 1024;
-  }
-  return `${bytes} B`;
-}
-
-function signed(text: string, value: number, sign: boolean): string {
-  if (!sign || value < 0 || text.startsWith('-')) return text;
-  return `+${text}`;
-}
 
 /** `+12`, `-3`, `+0`. */
 export function formatDelta(n: number): string {
