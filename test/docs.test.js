@@ -24,6 +24,8 @@ function outputs() {
     report: json(['report', native.file, '--json', '--group-by', 'traceback', '--compare-to', 'before', '--top', '3']),
     separate: json(['report', native.file, path.join(dir, 'missing.atrace'), '--separate', '--json', '--top', '2']),
     info: json(['info', native.file, '--json']),
+    leaks: json(['leaks', native.file, '--json', '--group-by', 'traceback', '--top', '3']),
+    timeline: json(['timeline', native.file, '--json']),
   };
 }
 
@@ -42,6 +44,8 @@ test('every --json output carries "schema": 1', () => {
   const o = outputs();
   assert.equal(o.report.schema, 1);
   assert.equal(o.info.schema, 1);
+  assert.equal(o.leaks.schema, 1);
+  assert.equal(o.timeline.schema, 1);
   assert.equal(o.separate.schema, 1);
   assert.equal(o.separate.reports.length, 1);
   assert.equal(o.separate.reports[0].schema, 1, 'each report of --separate is the usual report object');

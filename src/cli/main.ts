@@ -1,8 +1,10 @@
 // The `alloctrace` command line: dispatches to a subcommand.
 import { EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE, say } from './errors';
 import { infoCommand, INFO_HELP } from './info';
+import { leaksCommand, LEAKS_HELP } from './leaks';
 import { REPORT_HELP, reportCommand } from './report';
 import { runCommand } from './run';
+import { timelineCommand, TIMELINE_HELP } from './timeline';
 
 export const MAIN_HELP = `Usage: alloctrace <command> [options]
 
@@ -12,6 +14,8 @@ Commands:
   run [options] -- <command...>   run a command with tracing, then report
   report FILE... [options]        top allocation sites live at a moment
   info FILE [--json]              what a trace holds and whether it is whole
+  leaks FILE... [options]         sites ranked by sustained growth (leak suspects)
+  timeline FILE [--csv|--json]    rss, heap, external, traced memory over time
 
 alloctrace <command> --help shows a command's options.
 
@@ -34,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'help':
       if (command === 'help' && rest[0] === 'report') process.stdout.write(`${REPORT_HELP}\n`);
       else if (command === 'help' && rest[0] === 'info') process.stdout.write(`${INFO_HELP}\n`);
+      else if (command === 'help' && rest[0] === 'leaks') process.stdout.write(`${LEAKS_HELP}\n`);
+      else if (command === 'help' && rest[0] === 'timeline') process.stdout.write(`${TIMELINE_HELP}\n`);
       else if (command === 'help' && rest[0] === 'run') return runCommand(['--help']);
       else process.stdout.write(`${MAIN_HELP}\n`);
       return command === undefined ? EXIT_USAGE : EXIT_OK;
@@ -45,12 +51,16 @@ export async function main(argv: string[]): Promise<number> {
       return reportCommand(rest);
     case 'info':
       return infoCommand(rest);
+    case 'leaks':
+      return leaksCommand(rest);
+    case 'timeline':
+      return timelineCommand(rest);
     case 'run':
       return runCommand(rest);
     default:
       say(command.startsWith('-')
         ? `unknown option ${command} (see alloctrace --help)`
-        : `unknown command "${command}" (commands: run, report, info; see alloctrace --help)`);
+        : `unknown command "${command}" (commands: run, report, info, leaks, timeline; see alloctrace --help)`);
       return EXIT_USAGE;
   }
 }

@@ -50,7 +50,7 @@ export interface JsonReport {
   warnings: string[];
 }
 
-function jsonFrame(f: Frame, keyType: KeyType): JsonFrame {
+export function jsonFrame(f: Frame, keyType: KeyType): JsonFrame {
   const out: JsonFrame = {
     function: keyType === 'filename' ? null : f.function, file: f.file, line: f.line, column: f.column,
   };

@@ -2,10 +2,14 @@
 // endpoint both render through: a reporter turns a computed result (a
 // Report, a trace's info, ...) into text for people or a JSON value for
 // programs. Reporters render only: they never read, decode or replay.
+import type { LeaksResult } from '../analysis/leaks';
 import type { Report } from '../analysis/report';
+import type { Timeline } from '../analysis/timeline';
 import type { TraceInfo } from '../replay/replay';
 import { formatTextInfo, JsonInfo, toJsonInfo } from './info';
-import { JsonReport, toJsonReport } from './json';
+import { JSON_SCHEMA, JsonReport, toJsonReport } from './json';
+import { formatTextLeaks, JsonLeaks, toJsonLeaks } from './leaks';
+import { formatTextTimeline, JsonTimeline, toJsonTimeline } from './timeline';
 import { formatTextReport } from './text';
 
 export interface Reporter<Input, Json> {
@@ -32,10 +36,34 @@ export const infoReporter: Reporter<TraceInfo, JsonInfo> = {
   json: toJsonInfo,
 };
 
+export const leaksReporter: Reporter<LeaksResult, JsonLeaks> = {
+  describe: 'sites ranked by sustained growth of their live memory across the run',
+  text: formatTextLeaks,
+  json: toJsonLeaks,
+};
+
+export const timelineReporter: Reporter<Timeline, JsonTimeline> = {
+  describe: 'rss, V8 heap, external and traced live memory over time, with markers',
+  text: formatTextTimeline,
+  json: toJsonTimeline,
+};
+
 /** Every reporter by the command that shows it. */
 export const REPORTERS = {
   report: reportReporter,
   info: infoReporter,
+  leaks: leaksReporter,
+  timeline: timelineReporter,
 } as const;
+
+/**
+ * Several results (one per traced process) in one output: text sections one
+ * after the other; JSON one object, or `{schema, traces: [...]}` for several.
+ */
+export function renderEach<Input, Json>(reporter: Reporter<Input, Json>, inputs: readonly Input[], json: boolean): string {
+  if (!json) return inputs.map((i) => reporter.text(i)).join('\n');
+  if (inputs.length === 1) return jsonText(reporter, inputs[0]);
+  return `${JSON.stringify({ schema: JSON_SCHEMA, traces: inputs.map((i) => reporter.json(i)) }, null, 2)}\n`;
+}
 
 export type ReporterName = keyof typeof REPORTERS;
