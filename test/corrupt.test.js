@@ -130,7 +130,7 @@ function threePolls() {
   const a = b.stack([{ fn: 'first', file: '/app/a.js', line: 1, column: 1 }]);
   b.batch(1e9, [{ id: 1, stack: a, size: 100 }, { id: 2, stack: a, size: 100 }]);
   const offsets = {};
-  const mark = (name) => { offsets[name] = b.parts.reduce((n, p) => n + p.length, 0); };
+  const mark = (name) => { offsets[name] = b.bytes().length; };
   mark('stack2');
   const s2 = b.stack([{ fn: 'second', file: '/app/b.js', line: 2, column: 1 }]);
   mark('batch2');

@@ -1,15 +1,9 @@
-// Encodes a self-contained trace stream (what Snapshot.dump() writes), with
-// protobufjs from the same schema the reader decodes with, framed as the
-// native writer frames files (format 2: a CRC32C after each record).
-import { encodeRecordDelimited, FORMAT_VERSION, HeaderRecord, MAGIC, PRECISE_OFF, PRECISE_ON, TraceRecord } from './proto';
+// Encodes a live set as a self-contained trace stream (what Snapshot.dump()
+// writes), through the one TypeScript trace writer.
+import { HeaderRecord, PRECISE_OFF, PRECISE_ON } from './proto';
+import { TraceWriter, WriterFrame } from './trace-writer';
 
-export interface StreamFrame {
-  function: string;
-  file: string;
-  line: number;
-  column: number;
-  builtin: boolean;
-}
+export type StreamFrame = WriterFrame;
 
 export interface StreamSamples {
   /** Leaf-first frames of each distinct stack. */
@@ -30,46 +24,13 @@ export interface StreamSamples {
  * `markerName` — the shape of Tracer.snapshot().
  */
 export function encodeTraceStream(header: HeaderRecord, timeNs: number, samples: StreamSamples, markerName = 'snapshot'): Buffer {
-  const parts: Uint8Array[] = [Buffer.concat([MAGIC, Buffer.from([FORMAT_VERSION])])];
-  const put = (r: TraceRecord): void => {
-    parts.push(encodeRecordDelimited(r));
-  };
   const n = samples.sampleSizes.length;
   const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => samples.sampleBorn[a] - samples.sampleBorn[b] || a - b);
   let precise = n > 0 ? samples.samplePrecise[order[0]] === 1 : header.precise;
-  put({ kind: 'header', header: { ...header, precise } });
-
-  const strings = new Map<string, number>();
-  const string = (s: string): number => {
-    if (s === '') return 0;
-    let id = strings.get(s);
-    if (id === undefined) {
-      id = strings.size + 1;
-      strings.set(s, id);
-      put({ kind: 'string', string: { id, value: s } });
-    }
-    return id;
-  };
-  const frames = new Map<string, number>();
-  const stackIds: number[] = [];
-  for (const stack of samples.stacks) {
-    const ids = stack.map((f) => {
-      const key = `${f.function}\0${f.file}\0${f.line}\0${f.column}\0${f.builtin ? 1 : 0}`;
-      let id = frames.get(key);
-      if (id === undefined) {
-        const functionName = string(f.function);
-        const scriptName = string(f.file);
-        id = frames.size + 1;
-        frames.set(key, id);
-        put({ kind: 'frame', frame: { id, functionName, scriptName, line: f.line, column: f.column, builtin: f.builtin } });
-      }
-      return id;
-    });
-    const id = stackIds.length + 1;
-    stackIds.push(id);
-    put({ kind: 'stack', stack: { id, frames: ids } });
-  }
+  const w = new TraceWriter();
+  w.header({ ...header, precise });
+  const stackIds = samples.stacks.map((frames) => w.stack(frames));
 
   // One batch per run of samples with the same time and mode, in time order.
   for (let start = 0; start < n;) {
@@ -81,16 +42,15 @@ export function encodeTraceStream(header: HeaderRecord, timeNs: number, samples:
     if (mode !== precise) {
       precise = mode;
       const name = mode ? 'precise-on' : 'precise-off';
-      put({ kind: 'marker', marker: { timeNs: born, name, gcForced: false, requestedNs: 0, precise: mode ? PRECISE_ON : PRECISE_OFF } });
+      w.marker({ timeNs: born, name, gcForced: false, requestedNs: 0, precise: mode ? PRECISE_ON : PRECISE_OFF });
     }
-    const rows = order.slice(start, end);
-    const allocIds = rows.map((_, k) => (k === 0 ? start + 1 : 1)); // ids start+1.., delta-encoded
-    const allocStacks = rows.map((i) => stackIds[samples.sampleStacks[i]]);
-    const allocSizes = rows.map((i) => samples.sampleSizes[i]);
-    put({ kind: 'batch', batch: { timeNs: born, allocIds, allocStacks, allocSizes, freedIds: [], liveSet: false } });
+    // Sample ids 1..n in time order.
+    w.batch(born, order.slice(start, end).map((i, k) => ({
+      id: start + k + 1, stack: stackIds[samples.sampleStacks[i]], size: samples.sampleSizes[i],
+    })));
     start = end;
   }
-  put({ kind: 'batch', batch: { timeNs, allocIds: [], allocStacks: [], allocSizes: [], freedIds: [], liveSet: false } });
-  put({ kind: 'marker', marker: { timeNs, name: markerName, gcForced: false, requestedNs: 0 } });
-  return Buffer.concat(parts);
+  w.batch(timeNs, []);
+  w.marker({ timeNs, name: markerName, gcForced: false, requestedNs: 0 });
+  return w.take();
 }
