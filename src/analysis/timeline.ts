@@ -1,17 +1,12 @@
 // `timeline`: the process's memory over time (rss, V8 heap, external) next
 // to the traced live set, with the markers: where memory went up, and
 // whether the traced JS allocations explain it.
+import type { MemoryRecord } from '../format/proto';
 import { LoadedMarker } from '../replay/load';
 import { Replay } from '../replay/replay';
 
-export interface TimelinePoint {
-  /** Since the trace's start. */
-  timeNs: number;
-  rss: number;
-  heapTotal: number;
-  heapUsed: number;
-  external: number;
-  arrayBuffers: number;
+/** A poll's Memory record (times since the trace's start) and the traced live set then. */
+export interface TimelinePoint extends MemoryRecord {
   /** Estimated live bytes of the sampled allocations (alloctrace's own left out) at that poll. */
   traced: number;
 }

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { Replay } from '../replay/replay';
 import { groupTimelines } from '../replay/timelines';
 import { jsonText, REPORTERS } from '../views/reporters';
-import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError, usageFromParseArgs } from './errors';
+import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError } from './errors';
+import { parseCommandArgs } from './args';
 
 export const INFO_HELP = `Usage: alloctrace info FILE... [--json]
 
@@ -22,15 +23,10 @@ ${EXIT_CODES_HELP}`;
 
 export function infoCommand(argv: string[]): number {
   try {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv, allowPositionals: true, strict: true,
-        options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      });
-    } catch (err) {
-      throw usageFromParseArgs(err, 'info') ?? err;
-    }
+    const parsed = parseCommandArgs('info', () => parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
     if (parsed.values.help) {
       process.stdout.write(`${INFO_HELP}\n`);
       return EXIT_OK;

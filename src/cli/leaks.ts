@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { buildLeaks, DEFAULT_LEAKS_OPTIONS, LeaksOptions } from '../analysis/leaks';
 import { renderEach, REPORTERS } from '../views/reporters';
-import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError, usageFromParseArgs } from './errors';
+import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError } from './errors';
+import { parseCommandArgs } from './args';
 import { checkGroupBy, checkTop } from './report';
 
 export const LEAKS_HELP = `Usage: alloctrace leaks FILE... [options]
@@ -39,20 +40,15 @@ function checkPoints(value: string): number {
 
 export function leaksCommand(argv: string[]): number {
   try {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv, allowPositionals: true, strict: true,
-        options: {
-          'group-by': { type: 'string' }, top: { type: 'string' }, points: { type: 'string' },
-          include: { type: 'string', multiple: true }, exclude: { type: 'string', multiple: true },
-          hide: { type: 'string', multiple: true }, 'all-frames': { type: 'boolean' },
-          json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (err) {
-      throw usageFromParseArgs(err, 'leaks') ?? err;
-    }
+    const parsed = parseCommandArgs('leaks', () => parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: {
+        'group-by': { type: 'string' }, top: { type: 'string' }, points: { type: 'string' },
+        include: { type: 'string', multiple: true }, exclude: { type: 'string', multiple: true },
+        hide: { type: 'string', multiple: true }, 'all-frames': { type: 'boolean' },
+        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
     const v = parsed.values;
     if (v.help) {
       process.stdout.write(`${LEAKS_HELP}\n`);

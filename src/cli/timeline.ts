@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { buildTimelines } from '../analysis/timeline';
 import { formatCsvTimeline } from '../views/timeline';
 import { renderEach, REPORTERS } from '../views/reporters';
-import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError, usageFromParseArgs } from './errors';
+import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError } from './errors';
+import { parseCommandArgs } from './args';
 
 export const TIMELINE_HELP = `Usage: alloctrace timeline FILE... [--csv | --json]
 
@@ -25,15 +26,10 @@ ${EXIT_CODES_HELP}`;
 
 export function timelineCommand(argv: string[]): number {
   try {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv, allowPositionals: true, strict: true,
-        options: { csv: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      });
-    } catch (err) {
-      throw usageFromParseArgs(err, 'timeline') ?? err;
-    }
+    const parsed = parseCommandArgs('timeline', () => parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: { csv: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
     const v = parsed.values;
     if (v.help) {
       process.stdout.write(`${TIMELINE_HELP}\n`);
