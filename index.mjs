@@ -9,6 +9,7 @@ export const {
   start, stop, isTracing, isAvailable, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark,
   setPrecise, isPrecise,
   adminHandler, koaAdmin, fastifyAdmin,
+  profileCall, wrap, formatCallProfile,
   Snapshot, Filter, Statistic, StatisticDiff, Traceback, Frame,
 } = alloctrace;
 export default alloctrace;

@@ -12,6 +12,8 @@ export type { StartOptions, TracedMemory, Availability } from './api';
 export type { ArgvMode } from './redact';
 export type { PreciseResult, SetPreciseOptions } from './precise';
 export { adminHandler, koaAdmin, fastifyAdmin } from './admin/frameworks';
+export { profileCall, wrap, formatCallProfile } from './profile-call';
+export type { CallProfile, CallAllocations, FunctionCost, AllocationSite, ProfileCallOptions, WrapOptions } from './profile-call';
 export type { AdminOptions, AdminHandler } from './admin/handler';
 export type { KeyType, FilterOptions, StatisticsOptions, Totals, WindowTotals } from './model';
 export type { TracerOptions } from './options';

@@ -180,6 +180,13 @@ export class Snapshot {
     return this.select(hideSelection(this.symbols, patterns, this.cwd));
   }
 
+  /** The samples first seen after `sinceNs` (ns since the trace's start): what a window added. */
+  bornAfter(sinceNs: number): this {
+    const keep: number[] = [];
+    for (let i = 0; i < this.length; i++) if (this.cols.born[i] > sinceNs) keep.push(i);
+    return this.derive(this.rows(keep), this.info);
+  }
+
   /** The samples `selection` keeps, each under the stack it gives. */
   select(selection: StackSelection): this {
     const keep: number[] = [];
