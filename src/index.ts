@@ -15,7 +15,7 @@ export { adminHandler, koaAdmin, fastifyAdmin } from './admin/frameworks';
 export { profileCall, wrap, formatCallProfile } from './profile-call';
 export type { CallProfile, CallAllocations, FunctionCost, AllocationSite, ProfileCallOptions, WrapOptions } from './profile-call';
 export type { AdminOptions, AdminHandler } from './admin/handler';
-export type { KeyType, FilterOptions, StatisticsOptions, Totals, WindowTotals } from './model';
+export type { KeyType, FilterOptions, FormatOptions, StatisticsOptions, Totals, WindowTotals } from './model';
 export type { TracerOptions } from './options';
 
 // The model's classes, loaded on first touch.

@@ -5,7 +5,7 @@ import { Snapshot as PlainSnapshot } from './model/snapshot';
 import { dumpSnapshot, LoadSnapshotOptions, loadSnapshot, snapshotFromBytes, snapshotToBytes } from './replay/snapshot-file';
 
 export { ANONYMOUS, Frame, Traceback, Trace, Filter, FilterOptions, globToRegExp, KeyType, KEY_TYPES, Statistic, StatisticDiff } from './model';
-export type { SnapshotInfo, StatisticsOptions, Totals, WindowTotals } from './model';
+export type { FormatOptions, SnapshotInfo, StatisticsOptions, Totals, WindowTotals } from './model';
 export type { LoadSnapshotOptions };
 
 export class Snapshot extends PlainSnapshot {

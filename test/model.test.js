@@ -174,3 +174,30 @@ test('frames: builtins fold into the caller, anonymous names, traceback keys', (
   const f = new Frame('', '/x.js', 1, 2, false);
   assert.equal(new Traceback([new Frame('b', '', 0, 0, true), f]).leaf, f);
 });
+
+test('Traceback.format: tracemalloc\'s lines, oldest first, limit both ways, source under each readable frame', () => {
+  const snap = Snapshot.load(native.file, { at: 'middle' });
+  const stat = snap.statistics('traceback').find((s) => s.traceback.leaf && s.traceback.leaf.file === FIXTURE);
+  const tb = stat.traceback;
+  const source = fs.readFileSync(FIXTURE, 'utf8').split('\n');
+  const head = (f) => (f.builtin ? `  File "<builtin>", line 0, in ${f.name}` : `  File "${f.file}", line ${f.line}, in ${f.name}`);
+  const pair = (f) => (f.builtin ? [head(f)] : [head(f), `    ${source[f.line - 1].trim()}`]);
+  // The fixture's function with the source line it is defined on, stripped.
+  const site = tb.leaf;
+  const lines = tb.format();
+  const at = lines.indexOf(head(site));
+  assert.ok(at >= 0, lines.join('\n'));
+  assert.equal(lines[at + 1], `    ${source[site.line - 1].trim()}`);
+  // Oldest first: the most recent frame (the leaf, maybe a builtin) comes last.
+  const leaf = tb.frames[0];
+  assert.deepEqual(lines.slice(-pair(leaf).length), pair(leaf));
+  assert.deepEqual(tb.format({ mostRecentFirst: true }).slice(0, pair(leaf).length), pair(leaf));
+  // limit > 0: the most recent frames; < 0: the oldest.
+  assert.deepEqual(tb.format({ limit: 1 }), pair(leaf));
+  const oldest = tb.frames[tb.frames.length - 1];
+  assert.equal(tb.format({ limit: -1 })[0], head(oldest));
+  assert.deepEqual(tb.format({ limit: 0 }), []);
+  // Unreadable files and builtins: the frame line only.
+  const gone = new Traceback([new Frame('f', '/no/such/file.js', 3, 1, false), new Frame('JSON.parse', '', 0, 0, true)]);
+  assert.deepEqual(gone.format(), ['  File "<builtin>", line 0, in JSON.parse', '  File "/no/such/file.js", line 3, in f']);
+});

@@ -1,6 +1,6 @@
 // The model's public surface (tracemalloc's classes).
 export { ANONYMOUS, Frame } from './frame';
-export { Traceback } from './traceback';
+export { FormatOptions, Traceback } from './traceback';
 export { Trace } from './trace';
 export { Filter, FilterOptions, globToRegExp } from './filter';
 export { KeyType, KEY_TYPES, Statistic, StatisticDiff } from './statistic';

@@ -1,5 +1,17 @@
 // A sampled allocation's call stack.
 import { Frame } from './frame';
+import { scriptPath } from './paths';
+import { sourceLine } from './source-lines';
+
+export interface FormatOptions {
+  /**
+   * As tracemalloc's: N > 0 formats the N most recent frames, N < 0 the |N|
+   * oldest; all when omitted.
+   */
+  limit?: number;
+  /** Most recent frame first (default: oldest first, as Python prints tracebacks). */
+  mostRecentFirst?: boolean;
+}
 
 export class Traceback {
   /** Frames leaf-first (most recent call first), builtins included. */
@@ -32,6 +44,31 @@ export class Traceback {
   get leaf(): Frame | null {
     const f = this.folded;
     return f.length > 0 ? f[0] : null;
+  }
+
+  /**
+   * tracemalloc's Traceback.format(): for each frame `  File "app.js", line
+   * 12, in handle` and, when the file is readable, the source line under it,
+   * stripped. The line is the function's definition line (V8 reports no
+   * allocating line), hence the `in NAME` that Python's traceback module
+   * also prints; builtins show as `File "<builtin>", line 0`.
+   */
+  format(options: FormatOptions = {}): string[] {
+    const oldestFirst = [...this.frames].reverse();
+    const { limit } = options;
+    let frames = oldestFirst;
+    if (limit !== undefined) {
+      frames = limit > 0 ? oldestFirst.slice(-limit) : oldestFirst.slice(0, Math.abs(limit));
+    }
+    if (options.mostRecentFirst) frames = [...frames].reverse();
+    const lines: string[] = [];
+    for (const f of frames) {
+      const file = f.builtin || f.file === '' ? '<builtin>' : scriptPath(f.file);
+      lines.push(`  File "${file}", line ${f.builtin ? 0 : f.line}, in ${f.name}`);
+      const source = f.builtin ? '' : sourceLine(f.file, f.line).trim();
+      if (source !== '') lines.push(`    ${source}`);
+    }
+    return lines;
   }
 
   toString(): string {
