@@ -2,6 +2,7 @@
 import { EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE, say } from './errors';
 import { infoCommand, INFO_HELP } from './info';
 import { leaksCommand, LEAKS_HELP } from './leaks';
+import { pprofCommand, PPROF_HELP } from './pprof';
 import { REPORT_HELP, reportCommand } from './report';
 import { runCommand } from './run';
 import { timelineCommand, TIMELINE_HELP } from './timeline';
@@ -16,6 +17,7 @@ Commands:
   info FILE [--json]              what a trace holds and whether it is whole
   leaks FILE... [options]         sites ranked by sustained growth (leak suspects)
   timeline FILE [--csv|--json]    rss, heap, external, traced memory over time
+  pprof FILE... -o OUT            the live set as a pprof or DevTools heap profile
 
 alloctrace <command> --help shows a command's options.
 
@@ -39,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       if (command === 'help' && rest[0] === 'report') process.stdout.write(`${REPORT_HELP}\n`);
       else if (command === 'help' && rest[0] === 'info') process.stdout.write(`${INFO_HELP}\n`);
       else if (command === 'help' && rest[0] === 'leaks') process.stdout.write(`${LEAKS_HELP}\n`);
+      else if (command === 'help' && rest[0] === 'pprof') process.stdout.write(`${PPROF_HELP}\n`);
       else if (command === 'help' && rest[0] === 'timeline') process.stdout.write(`${TIMELINE_HELP}\n`);
       else if (command === 'help' && rest[0] === 'run') return runCommand(['--help']);
       else process.stdout.write(`${MAIN_HELP}\n`);
@@ -55,12 +58,14 @@ export async function main(argv: string[]): Promise<number> {
       return leaksCommand(rest);
     case 'timeline':
       return timelineCommand(rest);
+    case 'pprof':
+      return pprofCommand(rest);
     case 'run':
       return runCommand(rest);
     default:
       say(command.startsWith('-')
         ? `unknown option ${command} (see alloctrace --help)`
-        : `unknown command "${command}" (commands: run, report, info, leaks, timeline; see alloctrace --help)`);
+        : `unknown command "${command}" (commands: run, report, info, leaks, timeline, pprof; see alloctrace --help)`);
       return EXIT_USAGE;
   }
 }
