@@ -8,7 +8,7 @@
 import { Filter } from '../model/filter';
 import { KeyType } from '../model/statistic';
 import { Traceback } from '../model/traceback';
-import { Replay, SiteSeries } from '../replay/replay';
+import { OpenOptions, Replay, SiteSeries } from '../replay/replay';
 
 export interface LeaksOptions {
   groupBy: KeyType;
@@ -186,6 +186,6 @@ export function leaksOf(files: readonly string[], replay: Replay, options: Leaks
 }
 
 /** One ranking per timeline (process) among `files`. */
-export function buildLeaks(files: readonly string[], options: LeaksOptions): LeaksResult[] {
-  return Replay.openEach(files).map((replay) => leaksOf(files, replay, options));
+export function buildLeaks(files: readonly string[], options: LeaksOptions, open: OpenOptions = {}): LeaksResult[] {
+  return Replay.openEach(files, open).map((replay) => leaksOf(files, replay, options));
 }

@@ -1,7 +1,7 @@
 // `report FILE... --separate`: one report per file (one per process or
 // thread), each with the process it came from. A file that cannot be reported
 // (unknown marker, unreadable) fails alone, so the others are still shown.
-import { Replay } from '../replay/replay';
+import { OpenOptions, Replay } from '../replay/replay';
 import { groupTimelines } from '../replay/timelines';
 import { Report, ReportOptions, reportFromSnapshots, snapshotPair } from './report';
 
@@ -20,20 +20,20 @@ export type FileReport =
   | { file: string; error: unknown };
 
 /** The report of one file (or one session's rotated files), as buildReport would make it for them alone. */
-function reportOne(files: string[], options: ReportOptions): FileReport {
+function reportOne(files: string[], options: ReportOptions, open: OpenOptions): FileReport {
   const file = files[0];
   // Each file gets its own symbol table: nothing is shared or merged.
-  const replay = Replay.open(files);
+  const replay = Replay.open(files, open);
   const h = replay.header;
   const origin = h ? { pid: h.pid, threadId: h.threadId, argv: [...h.argv], hostname: h.hostname } : null;
   return { file, origin, report: reportFromSnapshots(files, [snapshotPair(replay, options)], options) };
 }
 
 /** One entry per file (per session for rotated files), in the order given; failures are entries too (never thrown). */
-export function buildSeparateReports(files: readonly string[], options: ReportOptions): FileReport[] {
+export function buildSeparateReports(files: readonly string[], options: ReportOptions, open: OpenOptions = {}): FileReport[] {
   return groupTimelines(files).map((timeline) => {
     try {
-      return reportOne(timeline, options);
+      return reportOne(timeline, options, open);
     } catch (error) {
       return { file: timeline[0], error };
     }

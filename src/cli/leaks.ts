@@ -5,6 +5,7 @@ import { renderEach, REPORTERS } from '../views/reporters';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError } from './errors';
 import { parseCommandArgs } from './args';
 import { checkGroupBy, checkTop } from './report';
+import { locatorFrom, openOptions, SOURCE_MAP_HELP, SOURCE_MAP_OPTIONS } from './source-maps';
 
 export const LEAKS_HELP = `Usage: alloctrace leaks FILE... [options]
 
@@ -28,6 +29,7 @@ Options:
   --hide GLOB      drop matching frames from every stack before grouping
   --json           one JSON object on stdout (several processes:
                    {"schema", "traces": [...]})
+${SOURCE_MAP_HELP}
   -h, --help       this help
 
 ${EXIT_CODES_HELP}`;
@@ -46,7 +48,7 @@ export function leaksCommand(argv: string[]): number {
         'group-by': { type: 'string' }, top: { type: 'string' }, points: { type: 'string' },
         include: { type: 'string', multiple: true }, exclude: { type: 'string', multiple: true },
         hide: { type: 'string', multiple: true }, 'all-frames': { type: 'boolean' },
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...SOURCE_MAP_OPTIONS,
       },
     }));
     const v = parsed.values;
@@ -64,8 +66,9 @@ export function leaksCommand(argv: string[]): number {
       include: v.include ?? [], exclude: v.exclude ?? [], hide: v.hide ?? [], allFrames: v['all-frames'] ?? false,
       json: v.json ?? false,
     };
-    const results = buildLeaks(files, options);
-    for (const r of results) for (const w of r.warnings) say(w);
+    const locator = locatorFrom(v);
+    const results = buildLeaks(files, options, openOptions(locator));
+    for (const w of [...results.flatMap((r) => r.warnings), ...(locator?.warnings ?? [])]) say(w);
     process.stdout.write(renderEach(REPORTERS.leaks, results, options.json));
     return EXIT_OK;
   } catch (err) {

@@ -8,6 +8,7 @@ import { Replay } from '../replay/replay';
 import { parseCommandArgs } from './args';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError } from './errors';
 import { writeOutput } from './output';
+import { locatorFrom, openOptions, SOURCE_MAP_HELP, SOURCE_MAP_OPTIONS } from './source-maps';
 
 export const PPROF_HELP = `Usage: alloctrace pprof FILE... -o OUT [options]
 
@@ -33,6 +34,7 @@ Options:
                      go tool pprof -diff_base=old.pb.gz new.pb.gz
   --include GLOB, --exclude GLOB, --all-frames, --hide GLOB
                      as for report
+${SOURCE_MAP_HELP}
   -h, --help         this help
 
 ${EXIT_CODES_HELP}`;
@@ -46,7 +48,7 @@ export function pprofCommand(argv: string[]): number {
         at: { type: 'string' }, 'compare-to': { type: 'string' },
         include: { type: 'string', multiple: true }, exclude: { type: 'string', multiple: true },
         'all-frames': { type: 'boolean' }, hide: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
+        help: { type: 'boolean', short: 'h' }, ...SOURCE_MAP_OPTIONS,
       },
     }));
     const v = parsed.values;
@@ -64,8 +66,9 @@ export function pprofCommand(argv: string[]): number {
       at: v.at ?? 'end', compareTo: v['compare-to'] ?? null, include: v.include ?? [], exclude: v.exclude ?? [],
       allFrames: v['all-frames'] ?? false, hide: v.hide ?? [],
     };
-    const data = profileData(Replay.openEach(files), options);
-    for (const w of data.warnings) say(w);
+    const locator = locatorFrom(v);
+    const data = profileData(Replay.openEach(files, openOptions(locator)), options);
+    for (const w of [...data.warnings, ...(locator?.warnings ?? [])]) say(w);
     const bytes = format === 'pprof' ? encodePprof(data) : `${JSON.stringify(buildHeapProfile(data))}\n`;
     writeOutput(v.output, bytes, { force: v.force ?? false, what: format === 'pprof' ? 'profile' : 'heap profile' });
     if (v.output !== '-') say(`wrote ${v.output} (${format}, live at ${data.at.label}${data.compareTo ? `, allocated since ${data.compareTo.label}` : ''})`);

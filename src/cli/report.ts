@@ -5,6 +5,8 @@ import { buildSeparateReports } from '../analysis/separate';
 import { KEY_TYPES, KeyType } from '../model/statistic';
 import { formatSeparateJson, formatSeparateText } from '../views/separate';
 import { jsonText, REPORTERS } from '../views/reporters';
+import { SourceMapLocator } from '../locate/source-maps';
+import { locatorFrom, openOptions, SOURCE_MAP_HELP, SOURCE_MAP_OPTIONS } from './source-maps';
 import {
   EXIT_CODES_HELP, EXIT_FAILURE, EXIT_OK, errorMessage, exitCodeOf, reportFailure, say, UsageError, usageFromParseArgs,
 } from './errors';
@@ -41,6 +43,7 @@ Options:
                      reported (e.g. it lacks the --at marker) gets an error
                      line and the others are still shown (exit code 1)
   --json             one JSON object on stdout
+${SOURCE_MAP_HELP}
   -h, --help         this help
 
 WHEN: end, start, peak (most live memory), a marker name, or a time since the
@@ -54,6 +57,8 @@ export type ReportInput = Partial<Omit<ReportOptions, 'groupBy' | 'top'>> & {
   top?: number | string;
   /** One report per file instead of one merged report. */
   separate?: boolean;
+  /** Where frames become original positions; omitted: as recorded. */
+  locator?: SourceMapLocator;
 };
 
 export function checkGroupBy(value: string): KeyType {
@@ -93,9 +98,9 @@ export function printReport(files: string[], input: ReportInput = {}): number {
   try {
     if (files.length === 0) throw new UsageError('report: no trace FILE given (see alloctrace report --help)');
     const options = reportOptions(input);
-    if (input.separate) return printSeparate(files, options);
-    const report = buildReport(files, options);
-    for (const w of report.warnings) say(w);
+    if (input.separate) return printSeparate(files, options, input.locator);
+    const report = buildReport(files, options, openOptions(input.locator));
+    for (const w of [...report.warnings, ...(input.locator?.warnings ?? [])]) say(w);
     process.stdout.write(options.json ? jsonText(REPORTERS.report, report) : REPORTERS.report.text(report));
     return EXIT_OK;
   } catch (err) {
@@ -108,8 +113,9 @@ export function printReport(files: string[], input: ReportInput = {}): number {
  * if some failed, or the usual code of the error if every file did (so a
  * lone file behaves as without --separate).
  */
-function printSeparate(files: string[], options: ReportOptions): number {
-  const results = buildSeparateReports(files, options);
+function printSeparate(files: string[], options: ReportOptions, locator: SourceMapLocator | undefined): number {
+  const results = buildSeparateReports(files, options, openOptions(locator));
+  for (const w of locator?.warnings ?? []) say(w);
   const failed = results.filter((r) => !('report' in r));
   for (const r of results) {
     if ('report' in r) for (const w of r.report.warnings) say(w);
@@ -141,6 +147,7 @@ export function reportCommand(argv: string[]): number {
         separate: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        ...SOURCE_MAP_OPTIONS,
       },
     });
   } catch (err) {
@@ -163,5 +170,6 @@ export function reportCommand(argv: string[]): number {
     cumulative: v.cumulative,
     json: v.json,
     separate: v.separate,
+    locator: locatorFrom(v),
   });
 }

@@ -4,6 +4,7 @@
 // finished program's end follows the exit GC and hides what it held at its
 // worst), then every trace file, with what each process allocated.
 import { Report, ReportOptions, reportFromSnapshots } from '../analysis/report';
+import { SourceMapLocator } from '../locate/source-maps';
 import { Replay } from '../replay/replay';
 import { commandLine, describeOrigin } from '../views/separate';
 import { formatTextReport } from '../views/text';
@@ -41,7 +42,8 @@ export function summarizeRun(found: readonly FoundTrace[]): RunSummary {
   for (const f of found) {
     let trace: Replay;
     try {
-      trace = Replay.open([f.file, ...f.parts]);
+      // Shown at original positions where the app's scripts have source maps.
+      trace = Replay.open([f.file, ...f.parts], { locator: new SourceMapLocator() });
     } catch (err) {
       say(errorMessage(err));
       traces.push({ found: f, allocated: null, who: null });
