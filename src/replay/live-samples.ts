@@ -43,9 +43,16 @@ export class LiveSamples {
   /** The slot of live sample `id` at or after slot `from` (ids are searched in order), or -1. */
   find(id: number, from = 0): number {
     if (this.byId) return this.byId.get(id) ?? -1;
-    let a = from;
-    let z = this.slots - 1;
     const ids = this.ids;
+    const last = this.slots - 1;
+    // Galloping from `from`: successive frees of a batch are usually close together.
+    let a = from;
+    let step = 1;
+    while (a + step <= last && ids[a + step] < id) {
+      a += step;
+      step *= 2;
+    }
+    let z = Math.min(a + step, last);
     while (a <= z) {
       const mid = (a + z) >>> 1;
       const v = ids[mid];

@@ -256,6 +256,21 @@ class Loader {
     return t;
   }
 
+  // estimatedObjects per size (small sizes) at objectsInterval: Math.exp once per size, not per sample.
+  private objectsBySize = new Uint32Array(1 << 12);
+  private objectsInterval = -1;
+
+  objectsOf(size: number, interval: number): number {
+    if (size >= this.objectsBySize.length) return estimatedObjects(size, interval);
+    if (interval !== this.objectsInterval) {
+      this.objectsBySize.fill(0);
+      this.objectsInterval = interval;
+    }
+    let n = this.objectsBySize[size];
+    if (n === 0) n = this.objectsBySize[size] = estimatedObjects(size, interval);
+    return n;
+  }
+
   /** Adds a live sample, unless its stack cannot be resolved (then it is counted and dropped). */
   pushAlloc(seg: SegmentIds, id: number, localStack: number, size: number, interval: number, index: number): boolean {
     const stack = seg.stacks[localStack];
@@ -263,7 +278,7 @@ class Loader {
       this.unresolvedSamples++;
       return false;
     }
-    this.live.add(id, stack, size, estimatedObjects(size, interval), index);
+    this.live.add(id, stack, size, this.objectsOf(size, interval), index);
     return true;
   }
 
