@@ -110,6 +110,14 @@ function varint(buf: Uint8Array, p: number, end: number): boolean {
   return true;
 }
 
+/** Varints in a packed list buf[p, end) (bytes that end one), or -1 if the last one runs past the end. */
+function packedCount(buf: Uint8Array, p: number, end: number): number {
+  if (end > p && buf[end - 1] >= 0x80) return -1;
+  let n = 0;
+  for (let i = p; i < end; i++) if (buf[i] < 0x80) n++;
+  return n;
+}
+
 /** Appends the varints of a packed list buf[p, end) to a list; returns the new count, or -1 if malformed. */
 function packedU64(buf: Uint8Array, p: number, end: number, which: 'ids' | 'freed', count: number): number {
   let out = scratch[which];
@@ -150,9 +158,10 @@ function packedU32(buf: Uint8Array, p: number, end: number, which: 'stacks' | 's
 
 /**
  * Decodes a Record body that is a lone Batch; null when it is another kind of
- * record or anything is unusual (decode it with protobufjs then).
+ * record or anything is unusual (decode it with protobufjs then). countOnly:
+ * the lists' entries are counted, not decoded (the arrays hold nothing new).
  */
-export function decodeBatchView(body: Uint8Array): BatchView | null {
+export function decodeBatchView(body: Uint8Array, countOnly = false): BatchView | null {
   const f = batchFieldNumbers();
   const end = body.length;
   if (!varint(body, 0, end) || hi !== 0 || lo !== ((f.record << 3) | 2)) return null;
@@ -174,7 +183,16 @@ export function decodeBatchView(body: Uint8Array): BatchView | null {
       const start = at;
       const stop = start + lo;
       if (stop > end) return null;
-      if (field === f.allocIds) nIds = packedU64(body, start, stop, 'ids', nIds);
+      if (countOnly) {
+        // The lists are left unfilled: only how many entries each holds.
+        const k = field === f.allocIds || field === f.freedIds || field === f.allocStacks || field === f.allocSizes
+          ? packedCount(body, start, stop) : -1;
+        if (k < 0) return null;
+        if (field === f.allocIds) nIds += k;
+        else if (field === f.freedIds) nFreed += k;
+        else if (field === f.allocStacks) nStacks += k;
+        else nSizes += k;
+      } else if (field === f.allocIds) nIds = packedU64(body, start, stop, 'ids', nIds);
       else if (field === f.freedIds) nFreed = packedU64(body, start, stop, 'freed', nFreed);
       else if (field === f.allocStacks) nStacks = packedU32(body, start, stop, 'stacks', nStacks);
       else if (field === f.allocSizes) nSizes = packedU32(body, start, stop, 'sizes', nSizes);

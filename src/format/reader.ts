@@ -144,6 +144,8 @@ export class TraceReader {
   private damageAtTail = false;
   // Batches decoded by hand into scratch views (fastRecords()).
   private fast = false;
+  // ...or only their entries counted (see decodeBatchView).
+  private countOnly = false;
   /** Called after each chunk read from a file or pipe. */
   onProgress: ProgressListener | null = null;
 
@@ -200,10 +202,12 @@ export class TraceReader {
   /**
    * records(), but Batches come as views decoded by hand into scratch arrays
    * that the next record reuses: use each before asking for the next. The
-   * checks, damage handling and warnings are records()'s.
+   * checks, damage handling and warnings are records()'s. countOnly: the
+   * views' lists are not filled, only their entries counted.
    */
-  fastRecords(): Generator<FastRecordAt, void, undefined> {
+  fastRecords(countOnly = false): Generator<FastRecordAt, void, undefined> {
     this.fast = true;
+    this.countOnly = countOnly;
     return this.read();
   }
 
@@ -374,7 +378,7 @@ export class TraceReader {
       let record: FastRecord | null;
       try {
         const body = buf.subarray(frame.bodyStart, frame.bodyStart + frame.length);
-        const view = this.fast ? decodeBatchView(body) : null;
+        const view = this.fast ? decodeBatchView(body, this.countOnly) : null;
         record = view ? { kind: 'batchView', batch: view } : decodeRecord(body);
       } catch (err) {
         if (this.framing !== FORMAT_VERSION) {

@@ -89,6 +89,8 @@ export interface LoadedTrace {
   durationNs: number;
   /** Sampled allocations still live at the end. */
   liveAtEnd: number;
+  /** A 'fast' count-only load whose counts may differ from a full replay (see LoadOptions.countOnly). */
+  countsInexact: boolean;
 }
 
 /** A frame or stack whose definition is missing (a damaged or lost record): samples on it are dropped. */
@@ -155,8 +157,14 @@ export interface LoadOptions {
   /**
    * Count only (`info`): no rows are written, so no query but counts,
    * markers, segments and liveAtEnd can be answered from the result.
+   * 'exact' still matches every free to its sample (as a full load does);
+   * 'fast' decodes no sample list, only counts its entries: liveAtEnd is
+   * then the last session's allocs minus frees, which holds for a trace its
+   * writer wrote whole (ids unique, frees only of live samples). Where that
+   * cannot be trusted (damaged records, a restated live set after samples
+   * were seen) the result says so in `countsInexact`: read it again with 'exact'.
    */
-  countOnly?: boolean;
+  countOnly?: 'exact' | 'fast';
 }
 
 class Loader {
@@ -168,7 +176,10 @@ class Loader {
   readonly live = new LiveSamples();
   readonly rows = new RowWriter();
   /** Write no rows (counting only). */
-  readonly countOnly: boolean;
+  readonly countOnly: 'exact' | 'fast' | null;
+  /** 'fast' counting: live samples of the current session, and whether that count can be trusted. */
+  liveCount = 0;
+  countsInexact = false;
   readonly batchTime = new F64Column(1024);
   readonly batchPrecise = new U8Column(1024);
   /** Precise mode now: the segment's Header, then each switch marker. */
@@ -187,7 +198,7 @@ class Loader {
   /** The part number of the latest Header (rotated files count up). */
   lastPart = 0;
 
-  constructor(symbols: SymbolTable, countOnly: boolean) {
+  constructor(symbols: SymbolTable, countOnly: 'exact' | 'fast' | null) {
     this.symbols = symbols;
     this.countOnly = countOnly;
   }
@@ -195,7 +206,7 @@ class Loader {
   /** Live slot `s` went away in batch `index` (NEVER_FREED: still live at the end). */
   retire(s: number, index: number): void {
     const live = this.live;
-    if (!this.countOnly) this.rows.add(live.stack[s], live.size[s], live.objects[s], live.born[s], index);
+    if (this.countOnly === null) this.rows.add(live.stack[s], live.size[s], live.objects[s], live.born[s], index);
     if (index !== NEVER_FREED) live.remove(s);
   }
 
@@ -227,6 +238,7 @@ class Loader {
       const live = this.live;
       for (let s = 0; s < live.slots; s++) if (!live.dead[s]) this.retire(s, b);
       live.clear();
+      this.liveCount = 0;
     }
     this.seg = new SegmentIds();
     this.segment = {
@@ -288,6 +300,10 @@ class Loader {
     this.batchTime.push(this.absoluteTime(segment, b.timeNs));
     this.batchPrecise.push(this.precise ? 1 : 0);
     segment.batches++;
+    if (this.countOnly === 'fast') {
+      this.countBatch(b, segment, index);
+      return;
+    }
     if (b.liveSet) {
       this.restate(b, seg, segment, index);
       return;
@@ -328,6 +344,28 @@ class Loader {
       }
     }
     this.live.compact();
+  }
+
+  /** A batch of a 'fast' count: entries counted, no sample list decoded. */
+  countBatch(b: BatchInput, segment: Segment, index: number): void {
+    const n = b.allocCount;
+    if (b.stackCount !== n || b.sizeCount !== n) {
+      this.warnings.push(`batch ${index}: ${n} alloc ids but ${b.stackCount} stacks and ${b.sizeCount} sizes; using the common part`);
+    }
+    const m = Math.min(n, b.stackCount, b.sizeCount);
+    if (b.liveSet) {
+      // Alone (a rotated file read on its own) every restated sample appears;
+      // after samples were seen only their ids tell which stay.
+      if (this.liveCount > 0 || segment.allocs > 0) this.countsInexact = true;
+      segment.allocs += m;
+      this.liveCount = m;
+      return;
+    }
+    segment.allocs += n;
+    this.partAllocs += n;
+    segment.frees += b.freedCount;
+    this.partFrees += b.freedCount;
+    this.liveCount += m - b.freedCount;
   }
 
   /**
@@ -378,8 +416,10 @@ class Loader {
     // The samples still live: their rows end here.
     const live = this.live;
     for (let s = 0; s < live.slots; s++) if (!live.dead[s]) this.retire(s, NEVER_FREED);
-    const liveAtEnd = live.live;
+    const liveAtEnd = this.countOnly === 'fast' ? this.liveCount : live.live;
     live.clear();
+    // Damage may have taken allocs whose frees remain: only matching ids tells.
+    const countsInexact = this.countOnly === 'fast' && (this.countsInexact || readers.some((r) => r.damaged.length > 0));
     if (this.unknownFrees > 0) {
       this.warnings.push(`${this.unknownFrees} freed sample ids were never allocated in the trace (ignored)`);
     }
@@ -405,6 +445,7 @@ class Loader {
       allocFreed: this.rows.freed.view(),
       allocSamples: this.rows.samples.view(),
       liveAtEnd,
+      countsInexact,
       batchCount: this.batchTime.length,
       batchTimeNs: this.batchTime.view(),
       batchPrecise: this.batchPrecise.view(),
@@ -430,20 +471,20 @@ export function loadTrace(source: TraceSource | readonly TraceSource[], options:
   const sources = Array.isArray(source) ? source as readonly TraceSource[] : [source as TraceSource];
   // Every signature is checked before anything is read.
   const readers = sources.map((s) => new TraceReader(s, sources.length === 1 ? options.name : undefined));
-  const loader = new Loader(options.symbols ?? new SymbolTable(), options.countOnly ?? false);
+  const loader = new Loader(options.symbols ?? new SymbolTable(), options.countOnly ?? null);
   const progress = options.onProgress;
   for (const reader of readers) {
     if (progress) {
       const listener: ProgressListener = (read, total) => progress(read, total, reader.name);
       reader.onProgress = listener;
     }
-    loadRecords(reader, loader);
+    loadRecords(reader, loader, loader.countOnly === 'fast');
   }
   return loader.finish(readers);
 }
 
-function loadRecords(reader: TraceReader, loader: Loader): void {
-  for (const { record } of reader.fastRecords()) {
+function loadRecords(reader: TraceReader, loader: Loader, countOnly: boolean): void {
+  for (const { record } of reader.fastRecords(countOnly)) {
     switch (record.kind) {
       case 'header':
         loader.startSegment(record.header);

@@ -13,7 +13,7 @@ import { chainSelections, filterSelection, hideSelection, KEEP_ALL, StackSelecti
 import { KeyType } from '../model/statistic';
 import { SymbolTable } from '../model/symbols';
 import { Traceback } from '../model/traceback';
-import { LoadedMarker, LoadedTrace, loadTrace, MemorySample, NEVER_FREED, Segment } from './load';
+import { LoadedMarker, LoadedTrace, loadTrace, LoadOptions, MemorySample, NEVER_FREED, Segment } from './load';
 import { groupTimelines } from './timelines';
 import { liveRows, Moment, peakCut, resolveWhen } from './when';
 
@@ -22,6 +22,8 @@ export interface OpenOptions {
   name?: string;
   /** Where frames become locations (source maps); default: as recorded. */
   locator?: Locator;
+  /** Told the bytes read so far of each source and its size (0: a pipe), as it is read. */
+  onProgress?: LoadOptions['onProgress'];
 }
 
 /** What a trace holds and whether it is whole (`info`). */
@@ -113,7 +115,7 @@ export class Replay {
 
   /** Reads one timeline: a file or stream, or the rotated files of one session in order. */
   static open(source: TraceSource | readonly TraceSource[], options: OpenOptions = {}): Replay {
-    const trace = loadTrace(source, { name: options.name });
+    const trace = loadTrace(source, { name: options.name, onProgress: options.onProgress });
     return new Replay(trace, locateSymbols(trace.symbols, options.locator ?? AS_RECORDED));
   }
 
@@ -129,7 +131,7 @@ export class Replay {
    */
   static openEach(files: readonly string[], options: OpenOptions = {}): Replay[] {
     const shared = new SymbolTable();
-    const traces = groupTimelines(files).map((timeline) => loadTrace(timeline, { symbols: shared }));
+    const traces = groupTimelines(files).map((timeline) => loadTrace(timeline, { symbols: shared, onProgress: options.onProgress }));
     const located = locateSymbols(shared, options.locator ?? AS_RECORDED);
     return traces.map((t) => new Replay(t, located));
   }
