@@ -7,7 +7,7 @@
 // protobufjs, so errors and edge cases stay exactly as protobufjs has them.
 import { recordMessageType } from './proto';
 
-/** A Batch decoded by hand. The arrays are scratch space: valid until the next record is decoded. */
+/** A Batch decoded by hand. The arrays are its BatchScratch's: valid until it decodes the next record. */
 export interface BatchView {
   timeNs: number;
   liveSet: boolean;
@@ -47,14 +47,13 @@ export function batchFieldNumbers(): BatchFields {
 
 const TWO_32 = 4294967296;
 
-/** Growable scratch space, reused from record to record. */
-class Scratch {
+/** Growable scratch space, reused from record to record (one per reader). */
+export class BatchScratch {
   ids: Float64Array = new Float64Array(1024);
   stacks: Uint32Array = new Uint32Array(1024);
   sizes: Uint32Array = new Uint32Array(1024);
   freed: Float64Array = new Float64Array(1024);
 }
-const scratch = new Scratch();
 
 function grownF64(a: Float64Array, need: number): Float64Array {
   if (need <= a.length) return a;
@@ -119,7 +118,7 @@ function packedCount(buf: Uint8Array, p: number, end: number): number {
 }
 
 /** Appends the varints of a packed list buf[p, end) to a list; returns the new count, or -1 if malformed. */
-function packedU64(buf: Uint8Array, p: number, end: number, which: 'ids' | 'freed', count: number): number {
+function packedU64(scratch: BatchScratch, buf: Uint8Array, p: number, end: number, which: 'ids' | 'freed', count: number): number {
   let out = scratch[which];
   // At most one entry per byte.
   out = grownF64(out, count + (end - p));
@@ -138,7 +137,7 @@ function packedU64(buf: Uint8Array, p: number, end: number, which: 'ids' | 'free
   return count;
 }
 
-function packedU32(buf: Uint8Array, p: number, end: number, which: 'stacks' | 'sizes', count: number): number {
+function packedU32(scratch: BatchScratch, buf: Uint8Array, p: number, end: number, which: 'stacks' | 'sizes', count: number): number {
   let out = scratch[which];
   out = grownU32(out, count + (end - p));
   scratch[which] = out;
@@ -161,7 +160,7 @@ function packedU32(buf: Uint8Array, p: number, end: number, which: 'stacks' | 's
  * record or anything is unusual (decode it with protobufjs then). countOnly:
  * the lists' entries are counted, not decoded (the arrays hold nothing new).
  */
-export function decodeBatchView(body: Uint8Array, countOnly = false): BatchView | null {
+export function decodeBatchView(body: Uint8Array, scratch: BatchScratch, countOnly = false): BatchView | null {
   const f = batchFieldNumbers();
   const end = body.length;
   if (!varint(body, 0, end) || hi !== 0 || lo !== ((f.record << 3) | 2)) return null;
@@ -192,10 +191,10 @@ export function decodeBatchView(body: Uint8Array, countOnly = false): BatchView 
         else if (field === f.freedIds) nFreed += k;
         else if (field === f.allocStacks) nStacks += k;
         else nSizes += k;
-      } else if (field === f.allocIds) nIds = packedU64(body, start, stop, 'ids', nIds);
-      else if (field === f.freedIds) nFreed = packedU64(body, start, stop, 'freed', nFreed);
-      else if (field === f.allocStacks) nStacks = packedU32(body, start, stop, 'stacks', nStacks);
-      else if (field === f.allocSizes) nSizes = packedU32(body, start, stop, 'sizes', nSizes);
+      } else if (field === f.allocIds) nIds = packedU64(scratch, body, start, stop, 'ids', nIds);
+      else if (field === f.freedIds) nFreed = packedU64(scratch, body, start, stop, 'freed', nFreed);
+      else if (field === f.allocStacks) nStacks = packedU32(scratch, body, start, stop, 'stacks', nStacks);
+      else if (field === f.allocSizes) nSizes = packedU32(scratch, body, start, stop, 'sizes', nSizes);
       else return null; // a field this version does not know, or an unexpected encoding
       if (nIds < 0 || nFreed < 0 || nStacks < 0 || nSizes < 0) return null;
       p = stop;

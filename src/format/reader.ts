@@ -4,7 +4,7 @@
 // Buffer made in-process (Tracer.snapshot()).
 import * as fs from 'node:fs';
 import { InputError, openInput, readSequential, SequentialInput, STDIN } from './input';
-import { BatchView, decodeBatchView } from './batch-decode';
+import { BatchScratch, BatchView, decodeBatchView } from './batch-decode';
 import { crc32c } from './checksum';
 import {
   CHECKSUM_LENGTH, decodeRecord, FORMAT_VERSION, FORMAT_VERSION_UNCHECKED, MAGIC, MAGIC_LENGTH, TraceRecord,
@@ -146,6 +146,7 @@ export class TraceReader {
   private fast = false;
   // ...or only their entries counted (see decodeBatchView).
   private countOnly = false;
+  private scratch: BatchScratch | null = null;
   /** Called after each chunk read from a file or pipe. */
   onProgress: ProgressListener | null = null;
 
@@ -200,13 +201,15 @@ export class TraceReader {
   }
 
   /**
-   * records(), but Batches come as views decoded by hand into scratch arrays
-   * that the next record reuses: use each before asking for the next. The
+   * records(), but Batches come as views decoded by hand into this reader's
+   * scratch arrays, which its next record reuses: use each before asking for
+   * the next. The
    * checks, damage handling and warnings are records()'s. countOnly: the
    * views' lists are not filled, only their entries counted.
    */
   fastRecords(countOnly = false): Generator<FastRecordAt, void, undefined> {
     this.fast = true;
+    this.scratch ??= new BatchScratch();
     this.countOnly = countOnly;
     return this.read();
   }
@@ -378,7 +381,7 @@ export class TraceReader {
       let record: FastRecord | null;
       try {
         const body = buf.subarray(frame.bodyStart, frame.bodyStart + frame.length);
-        const view = this.fast ? decodeBatchView(body, this.countOnly) : null;
+        const view = this.fast ? decodeBatchView(body, this.scratch as BatchScratch, this.countOnly) : null;
         record = view ? { kind: 'batchView', batch: view } : decodeRecord(body);
       } catch (err) {
         if (this.framing !== FORMAT_VERSION) {
