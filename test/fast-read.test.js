@@ -102,3 +102,44 @@ test('info on a pipe prints no progress line, only the info', () => {
   assert.equal(j.stderr, '');
   assert.doesNotMatch(j.stdout, /reading|\r/);
 });
+
+test('sample ids out of order across batches, thousands freed: the live set is still exact at every poll', () => {
+  const { StreamBuilder } = require('./fixtures/synth');
+  const { loadTrace } = require('../dist/replay/load');
+  const b = new StreamBuilder();
+  b.header({ startTimeUnixNs: 1_700_000_000_000_000_000, sampleInterval: 64 });
+  const stacks = ['a', 'b', 'c'].map((fn, i) => b.stack([{ fn, file: '/app/x.js', line: i + 1, column: 1 }]));
+  let seed = 11;
+  const rnd = (n) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+  const live = new Map(); // id -> stack index
+  const expected = [];
+  // Each batch's ids are increasing (deltas are unsigned), but batches take
+  // turns between a high and a low range, so a later batch's ids are lower.
+  let high = 1e6;
+  let low = 1;
+  for (let batch = 0; batch < 40; batch++) {
+    const allocs = [];
+    for (let i = 0; i < 400; i++) {
+      const id = batch % 2 ? low++ : high++;
+      const s = rnd(3);
+      allocs.push({ id, stack: stacks[s], size: 32 });
+      live.set(id, s);
+    }
+    const freed = [...live.keys()].filter(() => rnd(3) > 0).sort((x, y) => x - y);
+    for (const id of freed) live.delete(id);
+    b.batch((batch + 1) * 1e6, allocs, freed);
+    b.marker((batch + 1) * 1e6, `m${batch}`);
+    const perStack = [0, 0, 0];
+    for (const s of live.values()) perStack[s]++;
+    expected.push(perStack);
+  }
+  const t = loadTrace(b.bytes());
+  assert.deepEqual(t.warnings, []);
+  assert.equal(t.liveAtEnd, live.size);
+  const replay = Replay.of(t);
+  for (let batch = 0; batch < 40; batch++) {
+    const got = [0, 0, 0];
+    for (const s of replay.liveAt(`m${batch}`).statistics('function')) got['abc'.indexOf(s.traceback.frames[0].function)] = s.samples;
+    assert.deepEqual(got, expected[batch], `after batch ${batch}`);
+  }
+});
