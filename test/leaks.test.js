@@ -106,7 +106,7 @@ test('leaks on a real process: the log handler that keeps every record ranks fir
   const names = fixture.map((s) => s.frames[0].function);
   assert.equal(names[0], 'keepRecord', JSON.stringify(fixture.map((s) => [s.frames[0].function, s.kind, s.score])));
   assert.equal(fixture[0].kind, 'growing');
-  assert.equal(out.sites[0].frames[0].function, 'keepRecord', 'the grower is first over all sites, Node\'s own included');
+  assert.equal(out.sites[0].frames[0]?.function, 'keepRecord', 'the grower is first over all sites, Node\'s own included');
   const kinds = Object.fromEntries(fixture.map((s) => [s.frames[0].function, s.kind]));
   assert.equal(kinds.loadTable, 'load-once');
   assert.equal(kinds.holdBurst, 'spike');

@@ -46,7 +46,7 @@ function busiest(files) {
   const allocated = (f) => {
     const t = loadTrace(f);
     let sum = 0;
-    for (let i = 0; i < t.allocCount; i++) sum += t.allocSize[i] * t.allocObjects[i];
+    for (let i = 0; i < t.allocCount; i++) sum += t.allocSize[i] * t.allocObjects[i] * t.allocSamples[i];
     return sum;
   };
   return files.map((f) => [f, allocated(f)]).sort((a, b) => b[1] - a[1])[0][0];

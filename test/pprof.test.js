@@ -50,7 +50,7 @@ test('pprof: Go\'s heap sample types; inuse_space sums to the report\'s total; t
   const inuse = p.samples.reduce((a, s) => a + s.values[3], 0);
   assert.ok(Math.abs(inuse - report.total.size) <= p.samples.length, `${inuse} vs ${report.total.size}`);
   // keepRecord's cumulative bytes: every sample with it on the stack.
-  const keep = report.stats.find((s) => s.frames[0].function === 'keepRecord');
+  const keep = report.stats.find((s) => s.frames[0]?.function === 'keepRecord');
   const withKeep = p.samples.filter((s) => s.frames.some((f) => f.name === 'keepRecord'));
   const keepBytes = withKeep.reduce((a, s) => a + s.values[3], 0);
   assert.ok(Math.abs(keepBytes - keep.size) <= withKeep.length, `${keepBytes} vs ${keep.size}`);
@@ -109,7 +109,7 @@ test('pprof --format heapprofile: V8\'s sampling heap profile JSON, 0-based line
   assert.equal(total, hp.samples.reduce((a, s) => a + s.size, 0));
   const report = reportJson(trace, ['--group-by', 'function', '--top', '1000']);
   assert.ok(Math.abs(total - report.total.size) <= hp.samples.length, `${total} vs ${report.total.size}`);
-  const keep = report.stats.find((s) => s.frames[0].function === 'keepRecord');
+  const keep = report.stats.find((s) => s.frames[0]?.function === 'keepRecord');
   assert.ok(found.length > 0);
   assert.equal(found[0].callFrame.lineNumber, keep.frames[0].line - 1);
   assert.equal(found[0].callFrame.columnNumber, keep.frames[0].column - 1);

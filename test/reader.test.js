@@ -93,8 +93,9 @@ test('loadTrace agrees with the trailer and with the live set', () => {
   assert.equal(t.frees, t.trailer.frees);
   assert.equal(t.batchCount, t.trailer.batches);
   let live = 0;
-  for (let i = 0; i < t.allocCount; i++) if (t.allocFreed[i] === 0xffffffff) live++;
+  for (let i = 0; i < t.allocCount; i++) if (t.allocFreed[i] === 0xffffffff) live += t.allocSamples[i];
   assert.equal(live, t.allocs - t.frees);
+  assert.equal(t.liveAtEnd, live);
   assert.deepEqual(t.markers.map((m) => m.name), ['start', 'before', 'middle', 'after', 'exit']);
   assert.ok(t.memory.length > 0);
 });

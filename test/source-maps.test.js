@@ -42,7 +42,7 @@ function topFrame(args) {
   const r = cli(['report', ...args, '--group-by', 'function', '--json', '--top', '50']);
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
-  return report.stats.map((s) => s.frames[0]).find((f) => f.function === 'rememberRecord');
+  return report.stats.map((s) => s.frames[0]).find((f) => f && f.function === 'rememberRecord');
 }
 
 test('a .map file next to the script: report shows the .ts file and line; --no-source-maps the .js', () => {
@@ -58,7 +58,7 @@ test('a .map file next to the script: report shows the .ts file and line; --no-s
   assert.equal(raw.line, jsLine);
   // leaks and pprof show the same original position.
   const leaks = JSON.parse(cli(['leaks', t.trace, '--group-by', 'function', '--json', '--top', '50']).stdout);
-  const site = leaks.sites.map((s) => s.frames[0]).find((f) => f.function === 'rememberRecord');
+  const site = leaks.sites.map((s) => s.frames[0]).find((f) => f && f.function === 'rememberRecord');
   assert.deepEqual({ file: site.file, line: site.line }, { file: t.ts, line: tsLine });
 });
 

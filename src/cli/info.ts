@@ -1,6 +1,7 @@
 // `alloctrace info`: header, duration, counts, markers and integrity of a trace.
 import { parseArgs } from 'node:util';
-import { Replay } from '../replay/replay';
+import { scanInfo } from '../replay/scan';
+import { progressLine } from './progress';
 import { groupTimelines } from '../replay/timelines';
 import { jsonText, REPORTERS } from '../views/reporters';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError } from './errors';
@@ -37,7 +38,14 @@ export function infoCommand(argv: string[]): number {
     if (timelines.length > 1) {
       throw new UsageError(`info: these ${files.length} files are not the rotated files of one session; run info on each`);
     }
-    const info = Replay.open(timelines[0]).info();
+    // Counting needs no replay (see replay/scan.ts).
+    const progress = progressLine();
+    let info;
+    try {
+      info = scanInfo(timelines[0], { onProgress: progress.onProgress });
+    } finally {
+      progress.done();
+    }
     for (const w of info.warnings) say(w);
     process.stdout.write(parsed.values.json ? jsonText(REPORTERS.info, info) : REPORTERS.info.text(info));
     return EXIT_OK;

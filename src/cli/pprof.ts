@@ -2,7 +2,6 @@
 // DevTools heap profile.
 import { parseArgs } from 'node:util';
 import { buildHeapProfile } from '../export/heapprofile';
-import { encodePprof } from '../export/pprof';
 import { ProfileOptions, profileData } from '../export/profile-data';
 import { Replay } from '../replay/replay';
 import { parseCommandArgs } from './args';
@@ -69,7 +68,10 @@ export function pprofCommand(argv: string[]): number {
     const locator = locatorFrom(v);
     const data = profileData(Replay.openEach(files, openOptions(locator)), options);
     for (const w of [...data.warnings, ...(locator?.warnings ?? [])]) say(w);
-    const bytes = format === 'pprof' ? encodePprof(data) : `${JSON.stringify(buildHeapProfile(data))}\n`;
+    // pprof-format loads only when a pprof file is written.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const pprof = (): typeof import('../export/pprof') => require('../export/pprof') as typeof import('../export/pprof');
+    const bytes = format === 'pprof' ? pprof().encodePprof(data) : `${JSON.stringify(buildHeapProfile(data))}\n`;
     writeOutput(v.output, bytes, { force: v.force ?? false, what: format === 'pprof' ? 'profile' : 'heap profile' });
     if (v.output !== '-') say(`wrote ${v.output} (${format}, live at ${data.at.label}${data.compareTo ? `, allocated since ${data.compareTo.label}` : ''})`);
     return EXIT_OK;

@@ -1,5 +1,6 @@
 // `alloctrace report`: the top allocation sites live at a moment.
 import { parseArgs } from 'node:util';
+import { progressLine } from './progress';
 import { buildReport, DEFAULT_REPORT_OPTIONS, ReportOptions } from '../analysis/report';
 import { buildSeparateReports } from '../analysis/separate';
 import { KEY_TYPES, KeyType } from '../model/statistic';
@@ -99,7 +100,13 @@ export function printReport(files: string[], input: ReportInput = {}): number {
     if (files.length === 0) throw new UsageError('report: no trace FILE given (see alloctrace report --help)');
     const options = reportOptions(input);
     if (input.separate) return printSeparate(files, options, input.locator);
-    const report = buildReport(files, options, openOptions(input.locator));
+    const progress = progressLine();
+    let report;
+    try {
+      report = buildReport(files, options, { ...openOptions(input.locator), onProgress: progress.onProgress });
+    } finally {
+      progress.done();
+    }
     for (const w of [...report.warnings, ...(input.locator?.warnings ?? [])]) say(w);
     process.stdout.write(options.json ? jsonText(REPORTERS.report, report) : REPORTERS.report.text(report));
     return EXIT_OK;

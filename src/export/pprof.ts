@@ -4,7 +4,7 @@
 // inuse_objects, inuse_space (the default). Each frame is a Location with one
 // Line: the function's definition line and column, as V8 gives them.
 import * as zlib from 'node:zlib';
-import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import { Function as PprofFunction, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { ProfileData } from './profile-data';
 
 export function encodePprof(data: ProfileData): Buffer {
@@ -28,7 +28,7 @@ export function encodePprof(data: ProfileData): Buffer {
       const fr = data.symbols.frame(frameId);
       const name = fr.builtin ? `${fr.name} (builtin)` : fr.name;
       const fn = functionOf(name, fr.file, fr.line);
-      loc = new Location({ id: locations.size + 1, line: [new Line({ functionId: fn.id, line: fr.line, column: fr.column })] });
+      loc = new Location({ id: locations.size + 1, mappingId: 1, line: [new Line({ functionId: fn.id, line: fr.line, column: fr.column })] });
       locations.set(frameId, loc);
     }
     return loc;
@@ -45,8 +45,10 @@ export function encodePprof(data: ProfileData): Buffer {
   const sampleType = [type('alloc_objects', 'count'), type('alloc_space', 'bytes'), type('inuse_objects', 'count'), type('inuse_space', 'bytes')];
   const comment = [strings.dedup(`alloctrace: live at ${data.at.label}${data.compareTo ? `, allocated since ${data.compareTo.label}` : ''}; ` +
     'line numbers are the functions\' definition lines (V8 reports no allocating line)')];
+  // One mapping for the process: pprof then names the binary, and its -hide='^$' (an empty file name) folds builtins into callers.
+  const mapping = [new Mapping({ id: 1, filename: strings.dedup(data.program), hasFunctions: true, hasFilenames: true, hasLineNumbers: true })];
   const profile = new Profile({
-    sampleType, sample: samples, location: [...locations.values()], function: [...functions.values()], stringTable: strings,
+    sampleType, mapping, sample: samples, location: [...locations.values()], function: [...functions.values()], stringTable: strings,
     timeNanos: data.startUnixNs + data.at.timeNs, durationNanos: data.at.timeNs - (data.compareTo?.timeNs ?? 0),
     periodType: type('space', 'bytes'), period: data.sampleInterval, comment, defaultSampleType: strings.dedup('inuse_space'),
   });

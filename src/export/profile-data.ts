@@ -31,7 +31,8 @@ export interface ProfileData {
   inuseSamples: { stack: number; bytes: number }[];
   at: Moment;
   compareTo: Moment | null;
-  /** The first trace's start (unix ns) and sampling interval. */
+  /** The first trace's program (argv[0]), start (unix ns) and sampling interval. */
+  program: string;
   startUnixNs: number;
   sampleInterval: number;
   warnings: string[];
@@ -84,6 +85,6 @@ export function profileData(replays: readonly Replay[], options: ProfileOptions)
   const first = replays[0];
   return {
     symbols: first.symbols, stacks, inuseSamples, at: at as Moment, compareTo, warnings,
-    startUnixNs: first.header?.startTimeUnixNs ?? 0, sampleInterval: first.header?.sampleInterval ?? 0,
+    program: first.header?.argv[0] ?? 'node', startUnixNs: first.header?.startTimeUnixNs ?? 0, sampleInterval: first.header?.sampleInterval ?? 0,
   };
 }

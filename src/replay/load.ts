@@ -1,12 +1,17 @@
-// Replays a trace stream into compact columns: one row per sampled allocation
-// (stack, size, estimated objects, batch it appeared in, batch it went away
-// in), so that the live set at any moment is a scan, not a map clone.
+// Replays a trace stream into compact columns: one row per kind of sampled
+// allocation (stack, size, estimated objects, batch it appeared in, batch it
+// went away in, and how many samples share all of these), so that the live
+// set at any moment is a scan, not a map clone. While reading, only the live
+// samples are held by id (to match frees): memory follows the live set and
+// the variety of the samples, not the length of the file.
 import { BatchRecord, HeaderRecord, MemoryRecord, PRECISE_OFF, PRECISE_ON, TrailerRecord } from '../format/proto';
-import { DamagedRange, TraceReader, TraceSource } from '../format/reader';
+import { DamagedRange, ProgressListener, TraceReader, TraceSource } from '../format/reader';
 import { Frame } from '../model/frame';
 import { SymbolTable } from '../model/symbols';
-import { F64Column, U32Column, U8Column } from './columns';
+import { F64Column, U8Column } from './columns';
 import { estimatedObjects } from './estimate';
+import { LiveSamples } from './live-samples';
+import { RowWriter } from './rows';
 
 /** allocFreed value of a sample that is still live at the end. */
 export const NEVER_FREED = 0xffffffff;
@@ -47,7 +52,7 @@ export interface LoadedTrace {
   parts: { name: string; bytes: number; version: number; damaged: DamagedRange[]; truncatedAt: number | null }[];
   symbols: SymbolTable;
   segments: Segment[];
-  /** Sampled allocations, one row each, in stream order. */
+  /** Rows: sampled allocations alike in every column below share one (allocSamples says how many). */
   allocCount: number;
   allocStack: Uint32Array;
   /** The sampled object's size in bytes. */
@@ -58,6 +63,8 @@ export interface LoadedTrace {
   allocBorn: Uint32Array;
   /** Batch index it was freed in, or NEVER_FREED. */
   allocFreed: Uint32Array;
+  /** Samples the row stands for (at least 1). */
+  allocSamples: Uint32Array;
   batchCount: number;
   /** Batch times since the first header's start. */
   batchTimeNs: Float64Array;
@@ -80,6 +87,10 @@ export interface LoadedTrace {
   frees: number;
   /** Latest time seen in the stream, since the first header's start. */
   durationNs: number;
+  /** Sampled allocations still live at the end. */
+  liveAtEnd: number;
+  /** A 'fast' count-only load whose counts may differ from a full replay (see LoadOptions.countOnly). */
+  countsInexact: boolean;
 }
 
 /** A frame or stack whose definition is missing (a damaged or lost record): samples on it are dropped. */
@@ -112,14 +123,28 @@ class SegmentIds {
   strings: string[] = [''];
   frames: number[] = [];
   stacks: number[] = [0];
-  /** First alloc row of the segment; rows from here on have increasing sample ids... */
-  allocStart: number;
-  /** ...unless this is set (fallback for a writer that breaks the order). */
-  byId: Map<number, number> | null = null;
-  lastId = -1;
-  constructor(allocStart: number) {
-    this.allocStart = allocStart;
-  }
+}
+
+/** A Batch as the loader reads it: a hand-decoded view (counts given) or a protobufjs record. */
+export interface BatchInput {
+  timeNs: number;
+  liveSet: boolean;
+  allocCount: number;
+  allocIds: ArrayLike<number>;
+  stackCount: number;
+  allocStacks: ArrayLike<number>;
+  sizeCount: number;
+  allocSizes: ArrayLike<number>;
+  freedCount: number;
+  freedIds: ArrayLike<number>;
+}
+
+function batchInput(b: BatchRecord): BatchInput {
+  return {
+    timeNs: b.timeNs, liveSet: b.liveSet, allocCount: b.allocIds.length, allocIds: b.allocIds,
+    stackCount: b.allocStacks.length, allocStacks: b.allocStacks, sizeCount: b.allocSizes.length, allocSizes: b.allocSizes,
+    freedCount: b.freedIds.length, freedIds: b.freedIds,
+  };
 }
 
 export interface LoadOptions {
@@ -127,6 +152,19 @@ export interface LoadOptions {
   symbols?: SymbolTable;
   /** Name used in messages (for a single source); defaults to the path. */
   name?: string;
+  /** Told the bytes read so far of the source being read, and its size (0: a pipe). */
+  onProgress?: (read: number, total: number, name: string) => void;
+  /**
+   * Count only (`info`): no rows are written, so no query but counts,
+   * markers, segments and liveAtEnd can be answered from the result.
+   * 'exact' still matches every free to its sample (as a full load does);
+   * 'fast' decodes no sample list, only counts its entries: liveAtEnd is
+   * then the last session's allocs minus frees, which holds for a trace its
+   * writer wrote whole (ids unique, frees only of live samples). Where that
+   * cannot be trusted (damaged records, a restated live set after samples
+   * were seen) the result says so in `countsInexact`: read it again with 'exact'.
+   */
+  countOnly?: 'exact' | 'fast';
 }
 
 class Loader {
@@ -135,12 +173,13 @@ class Loader {
   readonly segments: Segment[] = [];
   readonly markers: LoadedMarker[] = [];
   readonly memory: MemorySample[] = [];
-  readonly ids = new F64Column(1 << 16);
-  readonly stack = new U32Column(1 << 16);
-  readonly size = new U32Column(1 << 16);
-  readonly objects = new U32Column(1 << 16);
-  readonly born = new U32Column(1 << 16);
-  readonly freed = new U32Column(1 << 16);
+  readonly live = new LiveSamples();
+  readonly rows = new RowWriter();
+  /** Write no rows (counting only). */
+  readonly countOnly: 'exact' | 'fast' | null;
+  /** 'fast' counting: live samples of the current session, and whether that count can be trusted. */
+  liveCount = 0;
+  countsInexact = false;
   readonly batchTime = new F64Column(1024);
   readonly batchPrecise = new U8Column(1024);
   /** Precise mode now: the segment's Header, then each switch marker. */
@@ -159,8 +198,16 @@ class Loader {
   /** The part number of the latest Header (rotated files count up). */
   lastPart = 0;
 
-  constructor(symbols: SymbolTable) {
+  constructor(symbols: SymbolTable, countOnly: 'exact' | 'fast' | null) {
     this.symbols = symbols;
+    this.countOnly = countOnly;
+  }
+
+  /** Live slot `s` went away in batch `index` (NEVER_FREED: still live at the end). */
+  retire(s: number, index: number): void {
+    const live = this.live;
+    if (this.countOnly === null) this.rows.add(live.stack[s], live.size[s], live.objects[s], live.born[s], index);
+    if (index !== NEVER_FREED) live.remove(s);
   }
 
   startSegment(header: HeaderRecord): void {
@@ -188,10 +235,12 @@ class Loader {
       const b = this.batchTime.length;
       this.batchTime.push(offsetNs);
       this.batchPrecise.push(0); // allocates nothing
-      const freed = this.freed.data;
-      for (let i = this.seg.allocStart; i < this.freed.length; i++) if (freed[i] === NEVER_FREED) freed[i] = b;
+      const live = this.live;
+      for (let s = 0; s < live.slots; s++) if (!live.dead[s]) this.retire(s, b);
+      live.clear();
+      this.liveCount = 0;
     }
-    this.seg = new SegmentIds(this.stack.length);
+    this.seg = new SegmentIds();
     this.segment = {
       header: h, offsetNs, firstBatch: this.batchTime.length, trailer: null, allocs: 0, frees: 0, batches: 0,
     };
@@ -219,37 +268,42 @@ class Loader {
     return t;
   }
 
-  /** Appends a sample's row, unless its stack cannot be resolved (then it is counted and dropped). */
+  // estimatedObjects per size (small sizes) at objectsInterval: Math.exp once per size, not per sample.
+  private objectsBySize = new Uint32Array(1 << 12);
+  private objectsInterval = -1;
+
+  objectsOf(size: number, interval: number): number {
+    if (size >= this.objectsBySize.length) return estimatedObjects(size, interval);
+    if (interval !== this.objectsInterval) {
+      this.objectsBySize.fill(0);
+      this.objectsInterval = interval;
+    }
+    let n = this.objectsBySize[size];
+    if (n === 0) n = this.objectsBySize[size] = estimatedObjects(size, interval);
+    return n;
+  }
+
+  /** Adds a live sample, unless its stack cannot be resolved (then it is counted and dropped). */
   pushAlloc(seg: SegmentIds, id: number, localStack: number, size: number, interval: number, index: number): boolean {
     const stack = seg.stacks[localStack];
     if (stack === undefined || stack === UNRESOLVED) {
       this.unresolvedSamples++;
       return false;
     }
-    const row = this.ids.length;
-    if (id <= seg.lastId && !seg.byId) {
-      // Out of order: index this segment's rows by id from now on.
-      seg.byId = new Map();
-      const all = this.ids.data;
-      for (let r = seg.allocStart; r < row; r++) seg.byId.set(all[r], r);
-    }
-    if (seg.byId) seg.byId.set(id, row);
-    seg.lastId = id;
-    this.ids.push(id);
-    this.stack.push(stack);
-    this.size.push(size);
-    this.objects.push(estimatedObjects(size, interval));
-    this.born.push(index);
-    this.freed.push(NEVER_FREED);
+    this.live.add(id, stack, size, this.objectsOf(size, interval), index);
     return true;
   }
 
-  batch(b: BatchRecord): void {
+  batch(b: BatchInput): void {
     const { seg, segment } = this.ensureSegment();
     const index = this.batchTime.length;
     this.batchTime.push(this.absoluteTime(segment, b.timeNs));
     this.batchPrecise.push(this.precise ? 1 : 0);
     segment.batches++;
+    if (this.countOnly === 'fast') {
+      this.countBatch(b, segment, index);
+      return;
+    }
     if (b.liveSet) {
       this.restate(b, seg, segment, index);
       return;
@@ -258,11 +312,11 @@ class Loader {
     const ids = b.allocIds;
     const stacks = b.allocStacks;
     const sizes = b.allocSizes;
-    const n = ids.length;
-    if (stacks.length !== n || sizes.length !== n) {
-      this.warnings.push(`batch ${index}: ${n} alloc ids but ${stacks.length} stacks and ${sizes.length} sizes; using the common part`);
+    const n = b.allocCount;
+    if (b.stackCount !== n || b.sizeCount !== n) {
+      this.warnings.push(`batch ${index}: ${n} alloc ids but ${b.stackCount} stacks and ${b.sizeCount} sizes; using the common part`);
     }
-    const m = Math.min(n, stacks.length, sizes.length);
+    const m = Math.min(n, b.stackCount, b.sizeCount);
     const interval = segment.header.sampleInterval;
     let id = 0;
     for (let i = 0; i < m; i++) {
@@ -273,37 +327,45 @@ class Loader {
     this.partAllocs += n;
 
     const freedIds = b.freedIds;
-    segment.frees += freedIds.length;
-    this.partFrees += freedIds.length;
+    const nf = b.freedCount;
+    segment.frees += nf;
+    this.partFrees += nf;
     let fid = 0;
-    let lo = seg.allocStart;
-    const allIds = this.ids.data;
-    const freed = this.freed.data;
-    for (let i = 0; i < freedIds.length; i++) {
+    let lo = 0;
+    for (let i = 0; i < nf; i++) {
       fid += freedIds[i];
-      let row: number;
-      if (seg.byId) {
-        row = seg.byId.get(fid) ?? -1;
+      // Freed ids are increasing too: search from the last hit on.
+      const s = this.live.find(fid, lo);
+      if (s >= 0) {
+        lo = s + 1;
+        this.retire(s, index);
       } else {
-        // Freed ids are increasing too: binary search from the last hit on.
-        let a = lo;
-        let z = this.ids.length - 1;
-        row = -1;
-        while (a <= z) {
-          const mid = (a + z) >>> 1;
-          const v = allIds[mid];
-          if (v < fid) a = mid + 1;
-          else if (v > fid) z = mid - 1;
-          else {
-            row = mid;
-            break;
-          }
-        }
-        if (row >= 0) lo = row + 1;
+        this.unknownFrees++;
       }
-      if (row >= 0 && freed[row] === NEVER_FREED) freed[row] = index;
-      else this.unknownFrees++;
     }
+    this.live.compact();
+  }
+
+  /** A batch of a 'fast' count: entries counted, no sample list decoded. */
+  countBatch(b: BatchInput, segment: Segment, index: number): void {
+    const n = b.allocCount;
+    if (b.stackCount !== n || b.sizeCount !== n) {
+      this.warnings.push(`batch ${index}: ${n} alloc ids but ${b.stackCount} stacks and ${b.sizeCount} sizes; using the common part`);
+    }
+    const m = Math.min(n, b.stackCount, b.sizeCount);
+    if (b.liveSet) {
+      // Alone (a rotated file read on its own) every restated sample appears;
+      // after samples were seen only their ids tell which stay.
+      if (this.liveCount > 0 || segment.allocs > 0) this.countsInexact = true;
+      segment.allocs += m;
+      this.liveCount = m;
+      return;
+    }
+    segment.allocs += n;
+    this.partAllocs += n;
+    segment.frees += b.freedCount;
+    this.partFrees += b.freedCount;
+    this.liveCount += m - b.freedCount;
   }
 
   /**
@@ -311,23 +373,30 @@ class Loader {
    * the replay already holds stay as they are; others appear (a file read on
    * its own, or after a gap); live ones it lacks went away.
    */
-  restate(b: BatchRecord, seg: SegmentIds, segment: Segment, index: number): void {
-    const live = new Map<number, number>();
-    const ids = this.ids.data;
-    const freed = this.freed.data;
-    for (let r = seg.allocStart; r < this.ids.length; r++) if (freed[r] === NEVER_FREED) live.set(ids[r], r);
-    const m = Math.min(b.allocIds.length, b.allocStacks.length, b.allocSizes.length);
-    const interval = segment.header.sampleInterval;
+  restate(b: BatchInput, seg: SegmentIds, segment: Segment, index: number): void {
+    const live = this.live;
+    const kept = new Uint8Array(live.slots);
+    const m = Math.min(b.allocCount, b.stackCount, b.sizeCount);
+    // First which samples stay and which appear, then the changes (adding moves no slot, but keep it simple).
+    const appear: number[] = [];
     let id = 0;
     for (let i = 0; i < m; i++) {
       id += b.allocIds[i];
-      if (live.delete(id)) continue;
-      if (this.pushAlloc(seg, id, b.allocStacks[i], b.allocSizes[i], interval, index)) segment.allocs++;
+      const s = live.find(id);
+      if (s >= 0 && !kept[s]) kept[s] = 1;
+      else appear.push(id, b.allocStacks[i], b.allocSizes[i]);
     }
-    for (const row of live.values()) {
-      this.freed.data[row] = index;
+    const slots = live.slots;
+    for (let s = 0; s < slots; s++) {
+      if (live.dead[s] || kept[s]) continue;
+      this.retire(s, index);
       segment.frees++;
     }
+    const interval = segment.header.sampleInterval;
+    for (let i = 0; i < appear.length; i += 3) {
+      if (this.pushAlloc(seg, appear[i], appear[i + 1], appear[i + 2], interval, index)) segment.allocs++;
+    }
+    live.compact();
   }
 
   trailer(segment: Segment, t: TrailerRecord): void {
@@ -344,6 +413,13 @@ class Loader {
   }
 
   finish(readers: TraceReader[]): LoadedTrace {
+    // The samples still live: their rows end here.
+    const live = this.live;
+    for (let s = 0; s < live.slots; s++) if (!live.dead[s]) this.retire(s, NEVER_FREED);
+    const liveAtEnd = this.countOnly === 'fast' ? this.liveCount : live.live;
+    live.clear();
+    // Damage may have taken allocs whose frees remain: only matching ids tells.
+    const countsInexact = this.countOnly === 'fast' && (this.countsInexact || readers.some((r) => r.damaged.length > 0));
     if (this.unknownFrees > 0) {
       this.warnings.push(`${this.unknownFrees} freed sample ids were never allocated in the trace (ignored)`);
     }
@@ -361,12 +437,15 @@ class Loader {
       })),
       symbols: this.symbols,
       segments: this.segments,
-      allocCount: this.stack.length,
-      allocStack: this.stack.view(),
-      allocSize: this.size.view(),
-      allocObjects: this.objects.view(),
-      allocBorn: this.born.view(),
-      allocFreed: this.freed.view(),
+      allocCount: this.rows.rows,
+      allocStack: this.rows.stack.view(),
+      allocSize: this.rows.size.view(),
+      allocObjects: this.rows.objects.view(),
+      allocBorn: this.rows.born.view(),
+      allocFreed: this.rows.freed.view(),
+      allocSamples: this.rows.samples.view(),
+      liveAtEnd,
+      countsInexact,
       batchCount: this.batchTime.length,
       batchTimeNs: this.batchTime.view(),
       batchPrecise: this.batchPrecise.view(),
@@ -392,13 +471,20 @@ export function loadTrace(source: TraceSource | readonly TraceSource[], options:
   const sources = Array.isArray(source) ? source as readonly TraceSource[] : [source as TraceSource];
   // Every signature is checked before anything is read.
   const readers = sources.map((s) => new TraceReader(s, sources.length === 1 ? options.name : undefined));
-  const loader = new Loader(options.symbols ?? new SymbolTable());
-  for (const reader of readers) loadRecords(reader, loader);
+  const loader = new Loader(options.symbols ?? new SymbolTable(), options.countOnly ?? null);
+  const progress = options.onProgress;
+  for (const reader of readers) {
+    if (progress) {
+      const listener: ProgressListener = (read, total) => progress(read, total, reader.name);
+      reader.onProgress = listener;
+    }
+    loadRecords(reader, loader, loader.countOnly === 'fast');
+  }
   return loader.finish(readers);
 }
 
-function loadRecords(reader: TraceReader, loader: Loader): void {
-  for (const { record } of reader.records()) {
+function loadRecords(reader: TraceReader, loader: Loader, countOnly: boolean): void {
+  for (const { record } of reader.fastRecords(countOnly)) {
     switch (record.kind) {
       case 'header':
         loader.startSegment(record.header);
@@ -431,8 +517,11 @@ function loadRecords(reader: TraceReader, loader: Loader): void {
         seg.stacks[record.stack.id] = resolved ? loader.symbols.internStack(global) : UNRESOLVED;
         break;
       }
-      case 'batch':
+      case 'batchView':
         loader.batch(record.batch);
+        break;
+      case 'batch':
+        loader.batch(batchInput(record.batch));
         break;
       case 'memory': {
         const { segment } = loader.ensureSegment();

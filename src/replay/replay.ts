@@ -13,7 +13,7 @@ import { chainSelections, filterSelection, hideSelection, KEEP_ALL, StackSelecti
 import { KeyType } from '../model/statistic';
 import { SymbolTable } from '../model/symbols';
 import { Traceback } from '../model/traceback';
-import { LoadedMarker, LoadedTrace, loadTrace, MemorySample, NEVER_FREED, Segment } from './load';
+import { LoadedMarker, LoadedTrace, loadTrace, LoadOptions, MemorySample, NEVER_FREED, Segment } from './load';
 import { groupTimelines } from './timelines';
 import { liveRows, Moment, peakCut, resolveWhen } from './when';
 
@@ -22,6 +22,8 @@ export interface OpenOptions {
   name?: string;
   /** Where frames become locations (source maps); default: as recorded. */
   locator?: Locator;
+  /** Told the bytes read so far of each source and its size (0: a pipe), as it is read. */
+  onProgress?: LoadOptions['onProgress'];
 }
 
 /** What a trace holds and whether it is whole (`info`). */
@@ -113,7 +115,7 @@ export class Replay {
 
   /** Reads one timeline: a file or stream, or the rotated files of one session in order. */
   static open(source: TraceSource | readonly TraceSource[], options: OpenOptions = {}): Replay {
-    const trace = loadTrace(source, { name: options.name });
+    const trace = loadTrace(source, { name: options.name, onProgress: options.onProgress });
     return new Replay(trace, locateSymbols(trace.symbols, options.locator ?? AS_RECORDED));
   }
 
@@ -129,7 +131,7 @@ export class Replay {
    */
   static openEach(files: readonly string[], options: OpenOptions = {}): Replay[] {
     const shared = new SymbolTable();
-    const traces = groupTimelines(files).map((timeline) => loadTrace(timeline, { symbols: shared }));
+    const traces = groupTimelines(files).map((timeline) => loadTrace(timeline, { symbols: shared, onProgress: options.onProgress }));
     const located = locateSymbols(shared, options.locator ?? AS_RECORDED);
     return traces.map((t) => new Replay(t, located));
   }
@@ -183,14 +185,7 @@ export class Replay {
   }
 
   info(): TraceInfo {
-    const t = this.trace;
-    let liveAtEnd = 0;
-    for (let i = 0; i < t.allocCount; i++) if (t.allocFreed[i] === NEVER_FREED) liveAtEnd++;
-    return {
-      name: t.name, bytes: t.bytes, parts: t.parts, header: this.header, segments: t.segments.length,
-      preciseSwitches: t.preciseSwitches, durationNs: t.durationNs, allocs: t.allocs, frees: t.frees, liveAtEnd,
-      polls: t.batchCount, markers: t.markers, trailer: t.trailer !== null, truncatedAt: t.truncatedAt, warnings: [...t.warnings],
-    };
+    return traceInfo(this.trace);
   }
 
   /** WHEN (`end`, `start`, `peak`, a marker name, `12.5s`) as a moment of this trace; throws WhenError. */
@@ -208,20 +203,24 @@ export class Replay {
     const moment = typeof when === 'string' ? this.moment(when) : when;
     const t = this.trace;
     const rows = liveRows(t, moment.cut);
-    const n = rows.length;
+    // One snapshot row per sample: a replay row stands for allocSamples of them.
+    let n = 0;
+    for (let i = 0; i < rows.length; i++) n += t.allocSamples[rows[i]];
     const stacks = new Uint32Array(n);
     const sampleSizes = new Uint32Array(n);
     const objects = new Uint32Array(n);
     const born = new Float64Array(n);
     const precise = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
+    for (let i = 0, o = 0; i < rows.length; i++) {
       const r = rows[i];
-      stacks[i] = t.allocStack[r];
-      sampleSizes[i] = t.allocSize[r];
-      objects[i] = t.allocObjects[r];
       const b = t.allocBorn[r];
-      born[i] = t.batchTimeNs[b];
-      precise[i] = t.batchPrecise[b];
+      for (let k = t.allocSamples[r]; k > 0; k--, o++) {
+        stacks[o] = t.allocStack[r];
+        sampleSizes[o] = t.allocSize[r];
+        objects[o] = t.allocObjects[r];
+        born[o] = t.batchTimeNs[b];
+        precise[o] = t.batchPrecise[b];
+      }
     }
     const snapshot = new Snapshot(this.symbols, { stacks, sampleSizes, objects, born, precise }, {
       header: this.header,
@@ -237,9 +236,9 @@ export class Replay {
 
   /** Estimated bytes of every sample recorded (an allocation is recorded when it lives until a poll). */
   allocatedBytes(): number {
-    const { allocSize, allocObjects, allocCount } = this.trace;
+    const { allocSize, allocObjects, allocSamples, allocCount } = this.trace;
     let total = 0;
-    for (let i = 0; i < allocCount; i++) total += allocSize[i] * allocObjects[i];
+    for (let i = 0; i < allocCount; i++) total += allocSize[i] * allocObjects[i] * allocSamples[i];
     return total;
   }
 
@@ -270,9 +269,10 @@ export class Replay {
         count.push(0);
         samples.push(0);
       }
-      size[k] += t.allocSize[i] * t.allocObjects[i];
-      count[k] += t.allocObjects[i];
-      samples[k] += 1;
+      const n = t.allocSamples[i];
+      size[k] += t.allocSize[i] * t.allocObjects[i] * n;
+      count[k] += t.allocObjects[i] * n;
+      samples[k] += n;
     }
     const stackIds = [...totals.keys()];
     return { stackIds, size: Float64Array.from(size), count: Float64Array.from(count), samples: Float64Array.from(samples) };
@@ -288,16 +288,18 @@ export class Replay {
     const select = this.selection(options);
     for (let i = 0; i < t.allocCount; i++) {
       if (select(t.allocStack[i]) < 0) continue;
-      const bytes = t.allocSize[i] * t.allocObjects[i];
+      const n = t.allocSamples[i];
+      const bytes = t.allocSize[i] * t.allocObjects[i] * n;
+      const objects = t.allocObjects[i] * n;
       const b = t.allocBorn[i];
       const f = t.allocFreed[i];
       size[b] += bytes;
-      count[b] += t.allocObjects[i];
-      samples[b] += 1;
+      count[b] += objects;
+      samples[b] += n;
       if (f !== NEVER_FREED) {
         size[f] -= bytes;
-        count[f] -= t.allocObjects[i];
-        samples[f] -= 1;
+        count[f] -= objects;
+        samples[f] -= n;
       }
     }
     for (let b = 1; b < n; b++) {
@@ -360,8 +362,9 @@ export class Replay {
       const start = pointOf[b];
       const end = f === NEVER_FREED ? points : pointOf[f];
       if (start >= end) continue; // born and gone between two points
-      const bytes = t.allocSize[i] * t.allocObjects[i];
-      const objects = t.allocObjects[i];
+      const n = t.allocSamples[i];
+      const bytes = t.allocSize[i] * t.allocObjects[i] * n;
+      const objects = t.allocObjects[i] * n;
       for (const k of ks) {
         if ((k + 1) * width > size.length) {
           const grow = (a: Float64Array): Float64Array<ArrayBuffer> => {
@@ -378,8 +381,8 @@ export class Replay {
         size[o + end] -= bytes;
         count[o + start] += objects;
         count[o + end] -= objects;
-        samples[o + start] += 1;
-        samples[o + end] -= 1;
+        samples[o + start] += n;
+        samples[o + end] -= n;
       }
     }
     const sites: SiteLine[] = [];
@@ -419,6 +422,16 @@ export class Replay {
     }
     return this.ownCode;
   }
+}
+
+/** What a loaded trace holds (also of a count-only load: no rows needed). */
+export function traceInfo(t: LoadedTrace): TraceInfo {
+  return {
+    name: t.name, bytes: t.bytes, parts: t.parts, header: t.segments.length > 0 ? t.segments[0].header : null,
+    segments: t.segments.length, preciseSwitches: t.preciseSwitches, durationNs: t.durationNs, allocs: t.allocs,
+    frees: t.frees, liveAtEnd: t.liveAtEnd, polls: t.batchCount, markers: t.markers, trailer: t.trailer !== null,
+    truncatedAt: t.truncatedAt, warnings: [...t.warnings],
+  };
 }
 
 /** Up to `max` cuts (polls applied) spread evenly over 1..polls, the last always included. */

@@ -39,9 +39,9 @@ function cutTime(trace: LoadedTrace, cut: number): number {
 export function peakCut(trace: LoadedTrace): number {
   const n = trace.batchCount;
   const delta = new Float64Array(n + 1);
-  const { allocSize, allocObjects, allocBorn, allocFreed } = trace;
+  const { allocSize, allocObjects, allocBorn, allocFreed, allocSamples } = trace;
   for (let i = 0; i < trace.allocCount; i++) {
-    const bytes = allocSize[i] * allocObjects[i];
+    const bytes = allocSize[i] * allocObjects[i] * allocSamples[i];
     delta[allocBorn[i]] += bytes;
     const f = allocFreed[i];
     if (f !== NEVER_FREED) delta[f] -= bytes;
@@ -87,7 +87,7 @@ export function resolveWhen(trace: LoadedTrace, when: string): Moment {
     `${trace.name}: no marker named "${w}" (WHEN is end, start, peak, a time like 12.5s or 1500ms, or a marker: ${names.length ? names.join(', ') : 'this trace has none'})`);
 }
 
-/** Rows (indices into the trace's alloc columns) live after `cut` batches. */
+/** Rows (indices into the trace's alloc columns) live after `cut` batches; each stands for allocSamples[row] samples. */
 export function liveRows(trace: LoadedTrace, cut: number): Uint32Array {
   const { allocBorn, allocFreed } = trace;
   let n = 0;
