@@ -69,7 +69,13 @@ const CASES = [
   { name: 'report (lineno)', args: (f) => ['report', f, '--top', '10'] },
   { name: 'report --group-by traceback', args: (f) => ['report', f, '--group-by', 'traceback', '--top', '10'] },
   { name: 'report --at peak', args: (f) => ['report', f, '--at', 'peak', '--top', '10'] },
+  // The HTML report: its build here, its page's size below (an older checkout has no html command).
+  { name: 'html', args: (f) => ['html', f, '-o', htmlPage(f), '--force'], page: true },
 ];
+
+function htmlPage(trace) {
+  return trace.replace(/\.atrace$/, '.html');
+}
 
 // BENCH_REPORT_BASELINE=/path/to/another/checkout (built): each case also runs
 // with that checkout's CLI, alternating with this one, for a before/after column.
@@ -87,7 +93,7 @@ async function benchSize(bytes, label, reps) {
   for (const c of CASES) {
     const row = { size: label, name: c.name, seconds: [], rssMB: [], baseSeconds: [], baseRssMB: [], code: 0 };
     for (let i = 0; i < reps; i++) {
-      for (const [cli, secs, rss] of [[CLI, row.seconds, row.rssMB], ...(BASELINE ? [[BASELINE, row.baseSeconds, row.baseRssMB]] : [])]) {
+      for (const [cli, secs, rss] of [[CLI, row.seconds, row.rssMB], ...(BASELINE && !c.page ? [[BASELINE, row.baseSeconds, row.baseRssMB]] : [])]) {
         const r = await measured(cli, c.args(file));
         if (r.code !== 0) {
           row.code = r.code;
@@ -101,7 +107,8 @@ async function benchSize(bytes, label, reps) {
     }
     row.medianSeconds = median(row.seconds);
     row.peakRssMB = Math.max(...row.rssMB);
-    if (BASELINE) {
+    if (c.page && row.code === 0) row.pageKB = fs.statSync(htmlPage(file)).size / 1024;
+    if (BASELINE && !c.page) {
       row.baseMedianSeconds = median(row.baseSeconds);
       row.basePeakRssMB = Math.max(...row.baseRssMB);
     }

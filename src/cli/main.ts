@@ -1,5 +1,6 @@
 // The `alloctrace` command line: dispatches to a subcommand.
 import { EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE, say } from './errors';
+import { htmlCommand, HTML_HELP } from './html';
 import { infoCommand, INFO_HELP } from './info';
 import { leaksCommand, LEAKS_HELP } from './leaks';
 import { pprofCommand, PPROF_HELP } from './pprof';
@@ -18,6 +19,7 @@ Commands:
   leaks FILE... [options]         sites ranked by sustained growth (leak suspects)
   timeline FILE [--csv|--json]    rss, heap, external, traced memory over time
   pprof FILE... -o OUT            the live set as a pprof or DevTools heap profile
+  html FILE... -o report.html     a self-contained page: timeline, diff, flame graph
 
 alloctrace <command> --help shows a command's options.
 
@@ -41,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       if (command === 'help' && rest[0] === 'report') process.stdout.write(`${REPORT_HELP}\n`);
       else if (command === 'help' && rest[0] === 'info') process.stdout.write(`${INFO_HELP}\n`);
       else if (command === 'help' && rest[0] === 'leaks') process.stdout.write(`${LEAKS_HELP}\n`);
+      else if (command === 'help' && rest[0] === 'html') process.stdout.write(`${HTML_HELP}\n`);
       else if (command === 'help' && rest[0] === 'pprof') process.stdout.write(`${PPROF_HELP}\n`);
       else if (command === 'help' && rest[0] === 'timeline') process.stdout.write(`${TIMELINE_HELP}\n`);
       else if (command === 'help' && rest[0] === 'run') return runCommand(['--help']);
@@ -60,12 +63,14 @@ export async function main(argv: string[]): Promise<number> {
       return timelineCommand(rest);
     case 'pprof':
       return pprofCommand(rest);
+    case 'html':
+      return htmlCommand(rest);
     case 'run':
       return runCommand(rest);
     default:
       say(command.startsWith('-')
         ? `unknown option ${command} (see alloctrace --help)`
-        : `unknown command "${command}" (commands: run, report, info, leaks, timeline, pprof; see alloctrace --help)`);
+        : `unknown command "${command}" (commands: run, report, info, leaks, timeline, pprof, html; see alloctrace --help)`);
       return EXIT_USAGE;
   }
 }

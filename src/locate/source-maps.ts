@@ -113,7 +113,15 @@ export class SourceMapLocator implements Locator {
     const needle = { line: frame.line, column: Math.max(0, frame.column - 1) };
     let pos = originalPositionFor(map, { ...needle, bias: GREATEST_LOWER_BOUND });
     if (pos.source === null || pos.line === null) pos = originalPositionFor(map, { ...needle, bias: LEAST_UPPER_BOUND });
-    if (pos.source === null || pos.line === null || pos.column === null) return frame;
-    return new Frame(pos.name ?? frame.function, toPath(pos.source), pos.line, pos.column + 1, false);
+    if (pos.source === null || pos.line === null || pos.column === null) {
+      // A script's top level (1:1) is often unmapped ("use strict"): with one source, it is that source's top.
+      const sources = map.resolvedSources;
+      if (frame.line === 1 && frame.column <= 1 && sources.length === 1 && sources[0]) return new Frame(frame.function, toPath(sources[0]), 1, 1, false);
+      return frame;
+    }
+    // The map's name is the original of a name at that spot (a minified one); an anonymous
+    // function has none there, and the segment may name a parameter instead.
+    const name = frame.function !== '' && pos.name ? pos.name : frame.function;
+    return new Frame(name, toPath(pos.source), pos.line, pos.column + 1, false);
   }
 }

@@ -1,0 +1,149 @@
+// Everything the HTML report shows, computed here so the page only renders:
+// the memory timeline with markers, each stack's live size at up to
+// `points` moments (stored only where it changes), the leaks ranking, and
+// the source around the hottest functions. The page picks two moments and
+// groups the stacks itself (by line, function, file or traceback).
+import * as fs from 'node:fs';
+import { displayFile } from '../model/paths';
+import { scriptPath } from '../model/paths';
+import { OpenOptions, Replay } from '../replay/replay';
+import { toJsonLeaks } from '../views/leaks';
+import { toJsonTimeline } from '../views/timeline';
+import { DEFAULT_LEAKS_OPTIONS, leaksOf } from './leaks';
+import { timelineOf } from './timeline';
+
+export interface HtmlOptions {
+  /** Moments each series is taken at (spread over the polls). */
+  points: number;
+  /** Embed the source around the hottest functions. */
+  source: boolean;
+  /** Stacks kept one by one; the rest are folded into one entry (the page says so). */
+  maxStacks: number;
+}
+
+export const DEFAULT_HTML_OPTIONS: Readonly<HtmlOptions> = { points: 120, source: true, maxStacks: 4000 };
+
+/** [function, file as shown, line, column, builtin 0|1] */
+export type HtmlFrame = [string, string, number, number, number];
+
+export interface HtmlTrace {
+  name: string;
+  /** The moments: ns since the start, and the markers at or before each (by the first poll after them). */
+  timeNs: number[];
+  labels: string[];
+  /** Frame indices into HtmlData.frames, leaf-first. */
+  stacks: number[][];
+  /** Per stack: [point, size, count] wherever its live size changes (it holds from that point on). */
+  series: [number, number, number][][];
+  folded: { stacks: number; maxSize: number } | null;
+  timeline: ReturnType<typeof toJsonTimeline>;
+  leaks: ReturnType<typeof toJsonLeaks>;
+}
+
+export interface HtmlData {
+  schema: 1;
+  title: string;
+  generatedAt: string;
+  frames: HtmlFrame[];
+  traces: HtmlTrace[];
+  /** file → { first line number, lines } around the hottest functions. */
+  sources: Record<string, { from: number; lines: string[] }[]>;
+  warnings: string[];
+}
+
+/** Lines of source shown around a function's definition line. */
+const SOURCE_BEFORE = 3;
+const SOURCE_AFTER = 30;
+const SOURCE_FUNCTIONS = 40;
+const MAX_SOURCE_FILE = 4 << 20;
+
+export function htmlData(files: readonly string[], options: HtmlOptions, open: OpenOptions = {}): HtmlData {
+  const frames: HtmlFrame[] = [];
+  const frameIndex = new Map<string, number>();
+  const frameOf = (fn: string, file: string, line: number, column: number, builtin: boolean, cwd: string): number => {
+    const shown = builtin ? '' : displayFile(file, cwd);
+    const key = `${fn}\0${file}\0${line}\0${column}\0${builtin ? 1 : 0}`;
+    let i = frameIndex.get(key);
+    if (i === undefined) {
+      i = frames.length;
+      frames.push([fn, shown, line, column, builtin ? 1 : 0]);
+      frameIndex.set(key, i);
+    }
+    return i;
+  };
+  const hot = new Map<string, { file: string; line: number; size: number }>();
+  const warnings: string[] = [];
+  const traces = Replay.openEach(files, open).map((replay): HtmlTrace => {
+    const cwd = replay.cwd;
+    const series = replay.siteSeries('traceback', { maxPoints: options.points });
+    const ranked = series.sites
+      .map((s) => ({ s, max: s.size.reduce((a, v) => Math.max(a, v), 0) }))
+      .sort((a, b) => b.max - a.max);
+    const kept = ranked.slice(0, options.maxStacks);
+    const rest = ranked.slice(options.maxStacks);
+    const stacks: number[][] = [];
+    const out: [number, number, number][][] = [];
+    for (const { s } of kept) {
+      stacks.push(s.traceback.frames.map((f) => frameOf(f.function, f.file, f.line, f.column, f.builtin, cwd)));
+      const changes: [number, number, number][] = [];
+      let last = 0;
+      for (let p = 0; p < s.size.length; p++) {
+        if (s.size[p] !== last) changes.push([p, Math.round(s.size[p]), Math.round(s.count[p])]);
+        last = s.size[p];
+      }
+      out.push(changes);
+      const leaf = s.traceback.leaf;
+      if (leaf && !leaf.builtin && leaf.file) {
+        const key = `${leaf.file}\0${leaf.line}`;
+        const size = s.size[s.size.length - 1] ?? 0;
+        const h = hot.get(key) ?? { file: leaf.file, line: leaf.line, size: 0 };
+        h.size += size;
+        hot.set(key, h);
+      }
+    }
+    const labels = Array.from(series.timeNs, () => '');
+    for (const m of replay.markers) {
+      const p = series.timeNs.findIndex((t) => t >= m.timeNs);
+      const at = p < 0 ? series.timeNs.length - 1 : p;
+      if (at >= 0) labels[at] = labels[at] ? `${labels[at]}, ${m.name}` : m.name;
+    }
+    warnings.push(...replay.warnings);
+    const leaks = toJsonLeaks(leaksOf(files, replay, { ...DEFAULT_LEAKS_OPTIONS, top: 30, points: options.points }));
+    // Files as the tables show them: relative to the traced process's cwd.
+    for (const site of leaks.sites) for (const f of site.frames) f.file = f.builtin ? f.file : displayFile(f.file, cwd);
+    return {
+      name: replay.name, timeNs: Array.from(series.timeNs), labels, stacks, series: out,
+      folded: rest.length > 0 ? { stacks: rest.length, maxSize: rest.reduce((a, r) => a + r.max, 0) } : null,
+      timeline: toJsonTimeline(timelineOf(replay)), leaks,
+    };
+  });
+  const sources: HtmlData['sources'] = {};
+  if (options.source) {
+    const top = [...hot.values()].sort((a, b) => b.size - a.size).slice(0, SOURCE_FUNCTIONS);
+    for (const h of top) {
+      const lines = readLines(h.file);
+      if (!lines) continue;
+      const from = Math.max(1, h.line - SOURCE_BEFORE);
+      const shown = frames.find((f) => f[2] === h.line && f[4] === 0 && sameFile(f[1], h.file))?.[1] ?? h.file;
+      (sources[shown] ??= []).push({ from, lines: lines.slice(from - 1, h.line + SOURCE_AFTER) });
+    }
+  }
+  return {
+    schema: 1, title: `alloctrace: ${files.join(', ')}`, generatedAt: new Date().toISOString(), frames, traces, sources, warnings,
+  };
+}
+
+function sameFile(shown: string, file: string): boolean {
+  const p = scriptPath(file);
+  return p === shown || p.endsWith(`/${shown}`);
+}
+
+function readLines(file: string): string[] | null {
+  try {
+    const p = scriptPath(file);
+    if (p.startsWith('node:') || fs.statSync(p).size > MAX_SOURCE_FILE) return null;
+    return fs.readFileSync(p, 'utf8').split(/\r?\n/);
+  } catch {
+    return null;
+  }
+}
