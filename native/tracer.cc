@@ -397,6 +397,19 @@ void Tracer::AddEpoch(uint64_t time_ns, PreciseSwitch precise) {
   epochs_.push_back({time_ns, max_seen_id_, precise});
 }
 
+CensusResult Tracer::Census(bool gc, const std::string& label, uint64_t* time_ns) {
+  if (tracing_) Poll();
+  CensusResult census = TakeCensus(isolate_, gc);
+  *time_ns = 0;
+  if (tracing_) {
+    *time_ns = Now();
+    std::string out;
+    Encoder::Census(*time_ns, label, census, &out);
+    Emit(std::move(out));
+  }
+  return census;
+}
+
 TracedMemory Tracer::Memory() {
   Poll();
   return {current_bytes_, peak_bytes_};

@@ -54,6 +54,10 @@ class Tracer {
   // Precise mode is being switched at run time (the caller flips the flags
   // and deoptimizes right after): a poll, then a marker that says so.
   void SwitchPrecise(bool on);
+  // An object census (census.h); when tracing, polled before (frames seen
+  // while their scripts live) and written into the trace. `time_ns`: since
+  // the trace's start, or 0 when not tracing.
+  CensusResult Census(bool gc, const std::string& label, uint64_t* time_ns);
   TracedMemory Memory();
   void ResetPeak() { peak_bytes_ = current_bytes_; }
   void ClearTraces();
