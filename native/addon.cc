@@ -7,6 +7,7 @@
 #include <uv.h>
 #include <v8.h>
 
+#include <cstring>
 #include <string>
 
 #include "tracer.h"
@@ -131,6 +132,13 @@ Napi::Value Census(const Napi::CallbackInfo& info) {
     o.Set("size", Napi::Number::New(env, static_cast<double>(e.size)));
     entries.Set(i++, o);
   }
+  // Node's napi_value is a v8::Local's slot (node_api's
+  // V8LocalValueFromJsValue): this addon is built per ABI anyway.
+  static_assert(sizeof(napi_value) == sizeof(v8::Local<v8::Value>), "napi_value is a v8::Local");
+  napi_value raw = entries;
+  v8::Local<v8::Value> array;
+  memcpy(static_cast<void*>(&array), &raw, sizeof(raw));
+  From(info)->KeepCensusResult(array.As<v8::Array>());
   Napi::Object out = Napi::Object::New(env);
   out.Set("entries", entries);
   out.Set("gcForced", Napi::Boolean::New(env, census.gc_forced));

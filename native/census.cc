@@ -73,9 +73,41 @@ struct Tally {
 constexpr int kNamesPerScope = 4096;
 constexpr size_t kMaxName = 256;
 
+// The snapshot ids of the results in `own`: each array, its entry objects
+// and their strings. Read right after the snapshot, before anything moves.
+std::unordered_set<v8::SnapshotObjectId> OwnIds(v8::Isolate* isolate, v8::HeapProfiler* profiler,
+                                                const std::vector<v8::Global<v8::Array>>& own) {
+  std::unordered_set<v8::SnapshotObjectId> ids;
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::String> keys[] = {
+      v8::String::NewFromUtf8Literal(isolate, "type", v8::NewStringType::kInternalized),
+      v8::String::NewFromUtf8Literal(isolate, "name", v8::NewStringType::kInternalized)};
+  for (const v8::Global<v8::Array>& g : own) {
+    if (g.IsEmpty()) continue;
+    v8::Local<v8::Array> array = g.Get(isolate);
+    ids.insert(profiler->GetObjectId(array));
+    uint32_t n = array->Length();
+    for (uint32_t i = 0; i < n; i++) {
+      v8::Local<v8::Value> v;
+      // Plain data properties that the addon made: no JavaScript runs.
+      if (!array->Get(context, i).ToLocal(&v) || !v->IsObject()) continue;
+      v8::Local<v8::Object> entry = v.As<v8::Object>();
+      ids.insert(profiler->GetObjectId(entry));
+      for (v8::Local<v8::String> key : keys) {
+        v8::Local<v8::Value> s;
+        if (entry->GetRealNamedProperty(context, key).ToLocal(&s) && s->IsString()) {
+          ids.insert(profiler->GetObjectId(s));
+        }
+      }
+    }
+  }
+  return ids;
+}
+
 }  // namespace
 
-CensusResult TakeCensus(v8::Isolate* isolate, bool gc) {
+CensusResult TakeCensus(v8::Isolate* isolate, bool gc, const std::vector<v8::Global<v8::Array>>& own) {
   CensusResult result;
   uint64_t t0 = uv_hrtime();
   if (gc) {
@@ -88,6 +120,7 @@ CensusResult TakeCensus(v8::Isolate* isolate, bool gc) {
   // numeric values not captured.
   const v8::HeapSnapshot* snapshot = profiler->TakeHeapSnapshot();
   if (snapshot != nullptr) {
+    std::unordered_set<v8::SnapshotObjectId> own_ids = OwnIds(isolate, profiler, own);
     std::unordered_map<Key, Tally, KeyHash> tallies;
     int nodes = snapshot->GetNodesCount();
     for (int start = 0; start < nodes; start += kNamesPerScope) {
@@ -95,6 +128,7 @@ CensusResult TakeCensus(v8::Isolate* isolate, bool gc) {
       int end = std::min(nodes, start + kNamesPerScope);
       for (int i = start; i < end; i++) {
         const v8::HeapGraphNode* node = snapshot->GetNode(i);
+        if (!own_ids.empty() && own_ids.count(node->GetId()) != 0) continue;
         v8::HeapGraphNode::Type type = node->GetType();
         Key key{static_cast<int>(type), std::string()};
         if (!NamedByContent(type)) {

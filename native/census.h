@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace alloctrace {
@@ -27,6 +28,9 @@ struct CensusResult {
 
 // With `gc`, a full GC first (LowMemoryNotification: repeated GCs, weak
 // callbacks run), so that the census counts only what is still referenced.
-CensusResult TakeCensus(v8::Isolate* isolate, bool gc);
+// `own`: earlier census results handed to JavaScript (arrays of entry
+// objects, weak): those still alive are left out, so that a census the app
+// keeps to compare with is not counted as growth by the next one.
+CensusResult TakeCensus(v8::Isolate* isolate, bool gc, const std::vector<v8::Global<v8::Array>>& own);
 
 }  // namespace alloctrace

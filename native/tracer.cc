@@ -399,7 +399,7 @@ void Tracer::AddEpoch(uint64_t time_ns, PreciseSwitch precise) {
 
 CensusResult Tracer::Census(bool gc, const std::string& label, uint64_t* time_ns) {
   if (tracing_) Poll();
-  CensusResult census = TakeCensus(isolate_, gc);
+  CensusResult census = TakeCensus(isolate_, gc, census_results_);
   *time_ns = 0;
   if (tracing_) {
     *time_ns = Now();
@@ -408,6 +408,14 @@ CensusResult Tracer::Census(bool gc, const std::string& label, uint64_t* time_ns
     Emit(std::move(out));
   }
   return census;
+}
+
+void Tracer::KeepCensusResult(v8::Local<v8::Array> entries) {
+  census_results_.erase(std::remove_if(census_results_.begin(), census_results_.end(),
+                                       [](const v8::Global<v8::Array>& g) { return g.IsEmpty(); }),
+                        census_results_.end());
+  census_results_.emplace_back(isolate_, entries);
+  census_results_.back().SetWeak();  // reset by the GC once the app lets go of it
 }
 
 TracedMemory Tracer::Memory() {
