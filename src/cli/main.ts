@@ -1,4 +1,5 @@
 // The `alloctrace` command line: dispatches to a subcommand.
+import { censusCommand, CENSUS_HELP } from './census';
 import { EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE, say } from './errors';
 import { infoCommand, INFO_HELP } from './info';
 import { leaksCommand, LEAKS_HELP } from './leaks';
@@ -16,6 +17,7 @@ Commands:
   info FILE [--json]              what a trace holds and whether it is whole
   leaks FILE... [options]         sites ranked by sustained growth (leak suspects)
   timeline FILE [--csv|--json]    rss, heap, external, traced memory over time
+  census FILE [--compare-to C]    object censuses in the trace, growth between two
 
 alloctrace <command> --help shows a command's options.
 
@@ -40,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       else if (command === 'help' && rest[0] === 'info') process.stdout.write(`${INFO_HELP}\n`);
       else if (command === 'help' && rest[0] === 'leaks') process.stdout.write(`${LEAKS_HELP}\n`);
       else if (command === 'help' && rest[0] === 'timeline') process.stdout.write(`${TIMELINE_HELP}\n`);
+      else if (command === 'help' && rest[0] === 'census') process.stdout.write(`${CENSUS_HELP}\n`);
       else if (command === 'help' && rest[0] === 'run') return runCommand(['--help']);
       else process.stdout.write(`${MAIN_HELP}\n`);
       return command === undefined ? EXIT_USAGE : EXIT_OK;
@@ -55,12 +58,14 @@ export async function main(argv: string[]): Promise<number> {
       return leaksCommand(rest);
     case 'timeline':
       return timelineCommand(rest);
+    case 'census':
+      return censusCommand(rest);
     case 'run':
       return runCommand(rest);
     default:
       say(command.startsWith('-')
         ? `unknown option ${command} (see alloctrace --help)`
-        : `unknown command "${command}" (commands: run, report, info, leaks, timeline; see alloctrace --help)`);
+        : `unknown command "${command}" (commands: run, report, info, leaks, timeline, census; see alloctrace --help)`);
       return EXIT_USAGE;
   }
 }
