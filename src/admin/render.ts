@@ -22,3 +22,6 @@ export function liveReport(now: Snapshot, before: Snapshot | null, q: Query, bef
     compareTo: report.compareTo && { ...report.compareTo, when: beforeLabel ?? 'before', label: beforeLabel ?? 'before' },
   };
 }
+
+export { censusGrowth } from '../model/census';
+export { censusJson, formatTextCensus, formatTextGrowth, growthJson } from '../views/census';
