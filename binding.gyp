@@ -6,7 +6,8 @@
         "native/addon.cc",
         "native/tracer.cc",
         "native/encoder.cc",
-        "native/writer.cc"
+        "native/writer.cc",
+        "native/census.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

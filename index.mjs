@@ -7,7 +7,7 @@ import alloctrace from './dist/index.js';
 
 export const {
   start, stop, isTracing, isAvailable, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark,
-  setPrecise, isPrecise,
+  setPrecise, isPrecise, census, censusGrowth,
   adminHandler, koaAdmin, fastifyAdmin,
   profileCall, wrap, formatCallProfile,
   Snapshot, Filter, Statistic, StatisticDiff, Traceback, Frame,

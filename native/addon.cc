@@ -7,6 +7,7 @@
 #include <uv.h>
 #include <v8.h>
 
+#include <cstring>
 #include <string>
 
 #include "tracer.h"
@@ -114,6 +115,39 @@ Napi::Value Snapshot(const Napi::CallbackInfo& info) {
   return Napi::Buffer<char>::Copy(info.Env(), bytes.data(), bytes.size());
 }
 
+// {entries: [{type, name, count, size}], gcForced, gcNs, pauseNs, timeNs}.
+Napi::Value Census(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool gc = info.Length() > 0 && info[0].ToBoolean().Value();
+  std::string label = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "census";
+  uint64_t time_ns = 0;
+  CensusResult census = From(info)->Census(gc, label, &time_ns);
+  Napi::Array entries = Napi::Array::New(env, census.entries.size());
+  uint32_t i = 0;
+  for (const CensusEntry& e : census.entries) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("type", Napi::String::New(env, e.type));
+    o.Set("name", Napi::String::New(env, e.name));
+    o.Set("count", Napi::Number::New(env, static_cast<double>(e.count)));
+    o.Set("size", Napi::Number::New(env, static_cast<double>(e.size)));
+    entries.Set(i++, o);
+  }
+  // Node's napi_value is a v8::Local's slot (node_api's
+  // V8LocalValueFromJsValue): this addon is built per ABI anyway.
+  static_assert(sizeof(napi_value) == sizeof(v8::Local<v8::Value>), "napi_value is a v8::Local");
+  napi_value raw = entries;
+  v8::Local<v8::Value> array;
+  memcpy(static_cast<void*>(&array), &raw, sizeof(raw));
+  From(info)->KeepCensusResult(array.As<v8::Array>());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("entries", entries);
+  out.Set("gcForced", Napi::Boolean::New(env, census.gc_forced));
+  out.Set("gcNs", Napi::Number::New(env, static_cast<double>(census.gc_ns)));
+  out.Set("pauseNs", Napi::Number::New(env, static_cast<double>(census.pause_ns)));
+  out.Set("timeNs", Napi::Number::New(env, static_cast<double>(time_ns)));
+  return out;
+}
+
 Napi::Value File(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), From(info)->file());
 }
@@ -218,6 +252,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("resetPeak", ResetPeak);
   add("clearTraces", ClearTraces);
   add("snapshot", Snapshot);
+  add("census", Census);
   add("tracebackLimit", TracebackLimit);
   add("file", File);
   add("timeline", Timeline);

@@ -12,7 +12,7 @@ namespace {
 // Field numbers of Record's oneof (proto/alloctrace.proto).
 enum RecordKind : uint32_t {
   kHeader = 1, kString = 2, kFrame = 3, kStack = 4,
-  kBatch = 5, kMemory = 6, kMarker = 7, kTrailer = 8,
+  kBatch = 5, kMemory = 6, kMarker = 7, kTrailer = 8, kCensus = 9,
 };
 
 void AppendRecord(std::string* out, RecordKind kind, const std::string& msg) {
@@ -208,6 +208,24 @@ void Encoder::Marker(uint64_t time_ns, const std::string& name, bool gc_forced, 
   wire::UintField(&msg, 4, requested_ns);
   wire::UintField(&msg, 5, precise);
   AppendRecord(out, kMarker, msg);
+}
+
+void Encoder::Census(uint64_t time_ns, const std::string& label, const CensusResult& census, std::string* out) {
+  std::string msg;
+  wire::UintField(&msg, 1, time_ns);
+  wire::BytesField(&msg, 2, label);
+  wire::UintField(&msg, 3, census.gc_forced ? 1 : 0);
+  wire::UintField(&msg, 4, census.pause_ns);
+  for (const CensusEntry& e : census.entries) {
+    std::string entry;
+    wire::BytesField(&entry, 1, e.type);
+    wire::BytesField(&entry, 2, e.name);
+    wire::UintField(&entry, 3, e.count);
+    wire::UintField(&entry, 4, e.size);
+    wire::MessageField(&msg, 5, entry);
+  }
+  wire::UintField(&msg, 6, census.gc_ns);
+  AppendRecord(out, kCensus, msg);
 }
 
 void Encoder::Trailer(uint64_t time_ns, uint64_t allocs, uint64_t frees, uint64_t batches,

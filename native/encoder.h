@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "census.h"
+
 namespace alloctrace {
 
 struct HeaderInfo {
@@ -79,6 +81,8 @@ class Encoder {
   static void Memory(uint64_t time_ns, const MemoryInfo& m, std::string* out);
   static void Marker(uint64_t time_ns, const std::string& name, bool gc_forced, std::string* out,
                      uint64_t requested_ns = 0, PreciseSwitch precise = kPreciseUnchanged);
+  // An object census (census.h) taken at time_ns; `label` says why.
+  static void Census(uint64_t time_ns, const std::string& label, const CensusResult& census, std::string* out);
   static void Trailer(uint64_t time_ns, uint64_t allocs, uint64_t frees, uint64_t batches,
                       uint64_t dropped, std::string* out);
 

@@ -397,6 +397,27 @@ void Tracer::AddEpoch(uint64_t time_ns, PreciseSwitch precise) {
   epochs_.push_back({time_ns, max_seen_id_, precise});
 }
 
+CensusResult Tracer::Census(bool gc, const std::string& label, uint64_t* time_ns) {
+  if (tracing_) Poll();
+  CensusResult census = TakeCensus(isolate_, gc, census_results_);
+  *time_ns = 0;
+  if (tracing_) {
+    *time_ns = Now();
+    std::string out;
+    Encoder::Census(*time_ns, label, census, &out);
+    Emit(std::move(out));
+  }
+  return census;
+}
+
+void Tracer::KeepCensusResult(v8::Local<v8::Array> entries) {
+  census_results_.erase(std::remove_if(census_results_.begin(), census_results_.end(),
+                                       [](const v8::Global<v8::Array>& g) { return g.IsEmpty(); }),
+                        census_results_.end());
+  census_results_.emplace_back(isolate_, entries);
+  census_results_.back().SetWeak();  // reset by the GC once the app lets go of it
+}
+
 TracedMemory Tracer::Memory() {
   Poll();
   return {current_bytes_, peak_bytes_};

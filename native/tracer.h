@@ -54,6 +54,13 @@ class Tracer {
   // Precise mode is being switched at run time (the caller flips the flags
   // and deoptimizes right after): a poll, then a marker that says so.
   void SwitchPrecise(bool on);
+  // An object census (census.h); when tracing, polled before (frames seen
+  // while their scripts live) and written into the trace. `time_ns`: since
+  // the trace's start, or 0 when not tracing.
+  CensusResult Census(bool gc, const std::string& label, uint64_t* time_ns);
+  // A census result handed to JavaScript (its entries array): later
+  // censuses leave it out while it lives (held weakly).
+  void KeepCensusResult(v8::Local<v8::Array> entries);
   TracedMemory Memory();
   void ResetPeak() { peak_bytes_ = current_bytes_; }
   void ClearTraces();
@@ -138,6 +145,8 @@ class Tracer {
   std::deque<TimelinePoint> timeline_;  // the latest polls, oldest first
   std::vector<Epoch> epochs_;           // oldest first, at most kMaxEpochs
   bool epochs_precise_base_ = false;    // precise mode before the first epoch kept
+
+  std::vector<v8::Global<v8::Array>> census_results_;  // weak
 
   void (*closed_)(void*) = nullptr;
   void* closed_arg_ = nullptr;

@@ -6,9 +6,11 @@ import { model } from './api';
 
 export {
   start, stop, isTracing, isAvailable, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark,
-  setPrecise, isPrecise,
+  setPrecise, isPrecise, census,
 } from './api';
-export type { StartOptions, TracedMemory, Availability } from './api';
+export type { StartOptions, TracedMemory, Availability, CensusOptions } from './api';
+export type { Census, CensusEntry, CensusGrowth } from './model/census';
+export { censusGrowth } from './model/census';
 export type { ArgvMode } from './redact';
 export type { PreciseResult, SetPreciseOptions } from './precise';
 export { adminHandler, koaAdmin, fastifyAdmin } from './admin/frameworks';

@@ -25,6 +25,16 @@ export interface NativeStartOptions {
   nodeVersion: string;
 }
 
+/** What the addon's census() returns (see native/census.h). */
+export interface NativeCensus {
+  entries: Array<{ type: string; name: string; count: number; size: number }>;
+  gcForced: boolean;
+  gcNs: number;
+  pauseNs: number;
+  /** Since the trace's start when tracing (and then written into the trace), else 0. */
+  timeNs: number;
+}
+
 export interface NativeBinding {
   /** Set, and nothing else, when the addon was built for another Node.js ABI. */
   abiMismatch?: string;
@@ -40,6 +50,8 @@ export interface NativeBinding {
   clearTraces(): void;
   /** A self-contained trace stream of the live set, or undefined when not tracing. */
   snapshot(gc: boolean): Buffer | undefined;
+  /** An object census of this thread's heap, after a full GC when `gc`; written into the trace when tracing. */
+  census(gc: boolean, label: string): NativeCensus;
   tracebackLimit(): number;
   /** The file written to now (rotation moves it on) or last; '' if none. */
   file(): string;

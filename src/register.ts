@@ -76,6 +76,22 @@ function preciseSignalFromEnv(env: NodeJS.ProcessEnv, markerSignal: NodeJS.Signa
   return choice.signal;
 }
 
+/**
+ * ALLOCTRACE_CENSUS_ON_SIGNAL=1: the marker signal also takes an object
+ * census (written into the trace, labelled with the marker's name). A bad
+ * value is one warning: the signal then writes markers only.
+ */
+function censusOnSignalFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const value = env.ALLOCTRACE_CENSUS_ON_SIGNAL;
+  if (value === undefined || value === '') return false;
+  try {
+    return parseFlag(value, 'ALLOCTRACE_CENSUS_ON_SIGNAL');
+  } catch (err) {
+    warn(`${err instanceof Error ? err.message : String(err)}; the signal writes markers only, tracing goes on`);
+    return false;
+  }
+}
+
 /** Each signal turns precise mode on if it is off, off if it is on; one line on stderr says what it did. */
 function togglePreciseOnSignal(signal: NodeJS.Signals): void {
   process.on(signal, () => {
@@ -148,10 +164,14 @@ function register(): void {
   if (preciseSignal !== undefined) togglePreciseOnSignal(preciseSignal);
   if (signal !== undefined) {
     let count = 0;
+    const census = censusOnSignalFromEnv(process.env);
     process.on(signal, () => {
       count += 1;
       try {
-        loadNative().mark(`${signal}-${count}`, true);
+        const name = `${signal}-${count}`;
+        loadNative().mark(name, true);
+        // After its own full GC, like the API's census; its result is only the record in the trace.
+        if (census) loadNative().census(true, name);
       } catch {
         // A marker is worth less than the app.
       }

@@ -10,6 +10,8 @@ const { ROOT, makeSitesTrace, tempDir, cli } = require('./helpers');
 
 const dir = tempDir();
 const native = makeSitesTrace(dir);
+const censusFile = path.join(dir, 'census.atrace');
+execFileSync(process.execPath, [path.join(__dirname, 'fixtures', 'census-api.js'), censusFile, '10', '5', '5']);
 const docs = (name) => fs.readFileSync(path.join(ROOT, 'docs', name), 'utf8');
 
 function json(args) {
@@ -26,6 +28,7 @@ function outputs() {
     info: json(['info', native.file, '--json']),
     leaks: json(['leaks', native.file, '--json', '--group-by', 'traceback', '--top', '3']),
     timeline: json(['timeline', native.file, '--json']),
+    census: json(['census', censusFile, '--json', '--compare-to', 'first', '--top', '3']),
   };
 }
 
@@ -46,6 +49,7 @@ test('every --json output carries "schema": 1', () => {
   assert.equal(o.info.schema, 1);
   assert.equal(o.leaks.schema, 1);
   assert.equal(o.timeline.schema, 1);
+  assert.equal(o.census.schema, 1);
   assert.equal(o.separate.schema, 1);
   assert.equal(o.separate.reports.length, 1);
   assert.equal(o.separate.reports[0].schema, 1, 'each report of --separate is the usual report object');
@@ -74,7 +78,7 @@ test('docs/format.md names every record and field of proto/alloctrace.proto', ()
   const fields = [...proto.matchAll(/^\s+(?:repeated )?\w+ (\w+) = \d+;/gm)].map((m) => m[1]);
   assert.ok(fields.length >= 40, fields.join(' '));
   for (const f of new Set(fields)) {
-    if (['header', 'string', 'frame', 'stack', 'batch', 'memory', 'marker', 'trailer'].includes(f)) continue; // Record's oneof
+    if (['header', 'string', 'frame', 'stack', 'batch', 'memory', 'marker', 'trailer', 'census'].includes(f)) continue; // Record's oneof
     assert.ok(text.includes(`\`${f}\``), `docs/format.md names field ${f}`);
   }
 });

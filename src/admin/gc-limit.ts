@@ -74,6 +74,19 @@ export class GcLimit<S> {
     return this.note(wantGc ? 'skipped' : 'off', 0, crowded);
   }
 
+  /**
+   * A heap walk (an object census): V8's heap snapshot pauses the app at
+   * least as long as a full GC (and runs one itself), with or without the
+   * extra GC asked for, so every walk spends the budget. Refused while the
+   * budget is spent: `refused` says when the next is allowed.
+   */
+  walk<T>(wantGc: boolean, take: (gc: boolean) => T, crowded = false): { value: T; gc: GcNote } | { refused: GcNote } {
+    if (!this.allow(crowded)) return { refused: this.note('skipped', 0, crowded) };
+    const value = this.force(() => take(wantGc));
+    this.kept = undefined; // older than this walk's GC
+    return { value, gc: this.note(wantGc ? 'forced' : 'off', 0, crowded) };
+  }
+
   /** Tracing stopped or restarted: the kept snapshot is of another session. */
   forget(): void {
     this.kept = undefined;

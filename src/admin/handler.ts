@@ -9,6 +9,7 @@ import * as api from '../api';
 import { loadNative } from '../native';
 import { DEFAULTS } from '../options';
 import { endTemporaryPrecise, PreciseResult, preciseState, setPrecise } from '../precise';
+import type { Census } from '../model/census';
 import { lastTracerOptions, startTracing } from '../tracer';
 import { authorized } from './auth';
 import { Gate } from './gate';
@@ -30,9 +31,17 @@ interface Reply {
   status: number;
   json: unknown;
   text: string;
+  headers?: Record<string, string>;
 }
 
 class Conflict extends Error {}
+
+/** 503: the heap walk budget is spent (gc-limit.ts); retry after `retryAfterS`. */
+class WalkRefused extends Error {
+  constructor(readonly retryAfterS: number) {
+    super(`busy: a census walks the whole heap and the budget for forced GCs and heap walks is spent; retry in ${retryAfterS} s`);
+  }
+}
 
 const MAX_URL = 4096;
 /** Distinct admin requests that may wait their turn; more get 503 with Retry-After. */
@@ -113,6 +122,8 @@ function gcText(gc: GcNote): string {
 class LiveState {
   baseline: Render.Snapshot | null = null;
   last: Render.Snapshot | null = null;
+  /** The latest census of /census or /growth: what the next /growth compares with. */
+  lastCensus: Census | null = null;
 
   routes(): Record<string, Route> {
     return {
@@ -124,6 +135,8 @@ class LiveState {
       start: { method: 'POST', params: [], gcDefault: false, run: () => this.start() },
       stop: { method: 'POST', params: [], gcDefault: false, run: () => this.stop() },
       timeline: { method: 'GET', params: [], gcDefault: false, run: () => this.timeline() },
+      census: { method: 'GET', params: ['limit', 'gc'], gcDefault: true, run: (q) => this.census(q) },
+      growth: { method: 'GET', params: ['limit', 'gc'], gcDefault: true, run: (q) => this.growth(q) },
     };
   }
 
@@ -208,6 +221,38 @@ class LiveState {
     return ok({ tracing: false, precise }, `Tracing stopped; ${preciseText(precise)}`);
   }
 
+  /** A census (no tracing needed; written into the trace when tracing to a file). */
+  private takeCensus(q: Query, label: string): { census: Census; gc: GcNote } {
+    render(); // loaded before the walk, so its own objects are in every census alike
+    const r = gcLimit.walk(q.gc, (withGc) => api.census({ gc: withGc, label }), gate.crowded);
+    if ('refused' in r) throw new WalkRefused(Math.max(1, Math.ceil(r.refused.nextGcInMs / 1000)));
+    this.lastCensus = r.value;
+    return { census: r.value, gc: r.gc };
+  }
+
+  private census(q: Query): Reply {
+    const { census, gc } = this.takeCensus(q, 'http');
+    const r = render();
+    return ok({ census: r.censusJson(census, q.limit), gc }, r.formatTextCensus(census, q.limit));
+  }
+
+  /**
+   * Growth since the previous /census or /growth. The first one, with no
+   * census before it, takes the baseline census and says so.
+   */
+  private growth(q: Query): Reply {
+    const before = this.lastCensus;
+    const { census, gc } = this.takeCensus(q, 'http-growth');
+    const r = render();
+    if (before === null) {
+      return ok({ baseline: true, growth: null, census: r.censusJson(census, q.limit), gc },
+        `No earlier census: this one is the baseline; the next /growth shows what grew since.\n${r.formatTextCensus(census, q.limit)}`);
+    }
+    const growth = { from: before, to: census, entries: r.censusGrowth(census, before) };
+    return ok({ baseline: false, growth: r.growthJson(growth, q.limit), census: r.censusJson(census, q.limit), gc },
+      r.formatTextGrowth(growth, q.limit));
+  }
+
   private timeline(): Reply {
     const points = loadNative().timeline().map(([timeMs, traced, rss, heapUsed, heapTotal, external]) =>
       ({ timeMs, traced, rss, heapUsed, heapTotal, external }));
@@ -238,6 +283,7 @@ function send(req: IncomingMessage, res: ServerResponse, reply: Reply, headers: 
     'content-type': text ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
     'cache-control': 'no-store',
     'content-length': Buffer.byteLength(body),
+    ...reply.headers,
     ...headers,
   });
   res.end(body);
@@ -250,6 +296,7 @@ function fail(status: number, message: string): Reply {
 function failure(err: unknown): Reply {
   if (err instanceof BadRequest) return fail(400, err.message);
   if (err instanceof Conflict) return fail(409, err.message);
+  if (err instanceof WalkRefused) return { ...fail(503, err.message), headers: { 'retry-after': String(err.retryAfterS) } };
   return fail(500, err instanceof Error ? err.message : String(err));
 }
 

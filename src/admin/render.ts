@@ -34,3 +34,6 @@ export function liveReport(rawNow: Snapshot, rawBefore: Snapshot | null, q: Quer
     compareTo: report.compareTo && { ...report.compareTo, when: beforeLabel ?? 'before', label: beforeLabel ?? 'before' },
   };
 }
+
+export { censusGrowth } from '../model/census';
+export { censusJson, formatTextCensus, formatTextGrowth, growthJson } from '../views/census';

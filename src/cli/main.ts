@@ -1,4 +1,5 @@
 // The `alloctrace` command line: dispatches to a subcommand.
+import { censusCommand, CENSUS_HELP } from './census';
 import { EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE, say } from './errors';
 import { htmlCommand, HTML_HELP } from './html';
 import { infoCommand, INFO_HELP } from './info';
@@ -20,6 +21,7 @@ Commands:
   timeline FILE [--csv|--json]    rss, heap, external, traced memory over time
   pprof FILE... -o OUT            the live set as a pprof or DevTools heap profile
   html FILE... -o report.html     a self-contained page: timeline, diff, flame graph
+  census FILE [--compare-to C]    object censuses in the trace, growth between two
 
 alloctrace <command> --help shows a command's options.
 
@@ -46,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       else if (command === 'help' && rest[0] === 'html') process.stdout.write(`${HTML_HELP}\n`);
       else if (command === 'help' && rest[0] === 'pprof') process.stdout.write(`${PPROF_HELP}\n`);
       else if (command === 'help' && rest[0] === 'timeline') process.stdout.write(`${TIMELINE_HELP}\n`);
+      else if (command === 'help' && rest[0] === 'census') process.stdout.write(`${CENSUS_HELP}\n`);
       else if (command === 'help' && rest[0] === 'run') return runCommand(['--help']);
       else process.stdout.write(`${MAIN_HELP}\n`);
       return command === undefined ? EXIT_USAGE : EXIT_OK;
@@ -65,12 +68,14 @@ export async function main(argv: string[]): Promise<number> {
       return pprofCommand(rest);
     case 'html':
       return htmlCommand(rest);
+    case 'census':
+      return censusCommand(rest);
     case 'run':
       return runCommand(rest);
     default:
       say(command.startsWith('-')
         ? `unknown option ${command} (see alloctrace --help)`
-        : `unknown command "${command}" (commands: run, report, info, leaks, timeline, pprof, html; see alloctrace --help)`);
+        : `unknown command "${command}" (commands: run, report, info, leaks, timeline, pprof, html, census; see alloctrace --help)`);
       return EXIT_USAGE;
   }
 }

@@ -110,6 +110,22 @@ export interface TrailerRecord {
   droppedRecords: number;
 }
 
+export interface CensusEntryRecord {
+  type: string;
+  name: string;
+  count: number;
+  size: number;
+}
+
+export interface CensusRecord {
+  timeNs: number;
+  label: string;
+  gcForced: boolean;
+  pauseNs: number;
+  entries: CensusEntryRecord[];
+  gcNs: number;
+}
+
 export type TraceRecord =
   | { kind: 'header'; header: HeaderRecord }
   | { kind: 'string'; string: StringDefRecord }
@@ -118,7 +134,8 @@ export type TraceRecord =
   | { kind: 'batch'; batch: BatchRecord }
   | { kind: 'memory'; memory: MemoryRecord }
   | { kind: 'marker'; marker: MarkerRecord }
-  | { kind: 'trailer'; trailer: TrailerRecord };
+  | { kind: 'trailer'; trailer: TrailerRecord }
+  | { kind: 'census'; census: CensusRecord };
 
 export type RecordKind = TraceRecord['kind'];
 
@@ -142,6 +159,7 @@ export function decodeRecord(bytes: Uint8Array): TraceRecord | null {
     case 'memory':
     case 'marker':
     case 'trailer':
+    case 'census':
       // Field names and types match the interfaces above (camelCase, numbers
       // for uint64 thanks to Long = undefined); defaults come from prototypes.
       return { kind: msg.kind, [msg.kind]: msg[msg.kind] } as unknown as TraceRecord;

@@ -28,6 +28,8 @@ export interface Census {
   entries: CensusEntry[];
   /** The walk's pause on the main thread, ns (0 when unknown). */
   pauseNs: number;
+  /** Of pauseNs, the forced full GC before the walk (absent when unknown). */
+  gcNs?: number;
 }
 
 /** One kind's change between two censuses (objgraph's show_growth). */

@@ -6,6 +6,7 @@
 // the variety of the samples, not the length of the file.
 import { BatchRecord, HeaderRecord, MemoryRecord, PRECISE_OFF, PRECISE_ON, TrailerRecord } from '../format/proto';
 import { DamagedRange, ProgressListener, TraceReader, TraceSource } from '../format/reader';
+import type { Census } from '../model/census';
 import { Frame } from '../model/frame';
 import { SymbolTable } from '../model/symbols';
 import { F64Column, U8Column } from './columns';
@@ -76,6 +77,8 @@ export interface LoadedTrace {
   /** Run-time switches of precise mode in the stream. */
   preciseSwitches: number;
   markers: LoadedMarker[];
+  /** Object censuses written into the trace, oldest first (times since the first header's start). */
+  censuses: Census[];
   /** Memory records, times made relative to the first header's start. */
   memory: MemorySample[];
   /** The last segment's trailer; null when the process did not stop cleanly. */
@@ -172,6 +175,7 @@ class Loader {
   readonly warnings: string[] = [];
   readonly segments: Segment[] = [];
   readonly markers: LoadedMarker[] = [];
+  readonly censuses: Census[] = [];
   readonly memory: MemorySample[] = [];
   readonly live = new LiveSamples();
   readonly rows = new RowWriter();
@@ -451,6 +455,7 @@ class Loader {
       batchPrecise: this.batchPrecise.view(),
       preciseSwitches: this.preciseSwitches,
       markers: this.markers,
+      censuses: this.censuses,
       memory: this.memory,
       trailer: last ? last.trailer : null,
       truncatedAt: problem ? problem.truncatedAt : null,
@@ -551,6 +556,19 @@ function loadRecords(reader: TraceReader, loader: Loader, countOnly: boolean): v
       case 'trailer': {
         const { segment } = loader.ensureSegment();
         loader.trailer(segment, record.trailer);
+        break;
+      }
+      case 'census': {
+        const { segment } = loader.ensureSegment();
+        const c = record.census;
+        loader.censuses.push({
+          timeNs: loader.absoluteTime(segment, c.timeNs),
+          label: c.label,
+          gcForced: c.gcForced,
+          pauseNs: c.pauseNs,
+          gcNs: c.gcNs,
+          entries: c.entries.map((e) => ({ type: e.type, name: e.name, count: e.count, size: e.size })),
+        });
         break;
       }
     }

@@ -5,6 +5,7 @@
 import type { HeaderRecord } from '../format/proto';
 import { TraceSource } from '../format/reader';
 import { AS_RECORDED, locateSymbols, Locator } from '../locate/locator';
+import type { Census } from '../model/census';
 import { Filter } from '../model/filter';
 import { keysOf } from '../model/grouping';
 import { ownCodeFilters } from '../model/own-code';
@@ -159,6 +160,11 @@ export class Replay {
   }
 
   /** Memory records (rss, heap, external), times since the first header's start. */
+  /** Object censuses written into the trace, oldest first. */
+  get censuses(): readonly Census[] {
+    return this.trace.censuses;
+  }
+
   get memory(): readonly MemorySample[] {
     return this.trace.memory;
   }

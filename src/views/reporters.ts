@@ -2,10 +2,12 @@
 // endpoint both render through: a reporter turns a computed result (a
 // Report, a trace's info, ...) into text for people or a JSON value for
 // programs. Reporters render only: they never read, decode or replay.
+import type { CensusReport } from '../analysis/census';
 import type { LeaksResult } from '../analysis/leaks';
 import type { Report } from '../analysis/report';
 import type { Timeline } from '../analysis/timeline';
 import type { TraceInfo } from '../replay/replay';
+import { formatTextCensusReport, JsonCensusReport, toJsonCensusReport } from './census';
 import { formatTextInfo, JsonInfo, toJsonInfo } from './info';
 import { JSON_SCHEMA, JsonReport, toJsonReport } from './json';
 import { formatTextLeaks, JsonLeaks, toJsonLeaks } from './leaks';
@@ -48,12 +50,19 @@ export const timelineReporter: Reporter<Timeline, JsonTimeline> = {
   json: toJsonTimeline,
 };
 
+export const censusReporter: Reporter<CensusReport, JsonCensusReport> = {
+  describe: 'object censuses (counts and shallow sizes by kind) and the growth between two',
+  text: formatTextCensusReport,
+  json: toJsonCensusReport,
+};
+
 /** Every reporter by the command that shows it. */
 export const REPORTERS = {
   report: reportReporter,
   info: infoReporter,
   leaks: leaksReporter,
   timeline: timelineReporter,
+  census: censusReporter,
 } as const;
 
 /**
