@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const net = require('node:net');
 const { Gate } = require('../dist/admin/gate');
-const { GcLimit, BURST, REFILL_MS, DUTY_FACTOR } = require('../dist/admin/gc-limit');
+const { GcLimit, BURST, REFILL_MS, DUTY_FACTOR, CROWD_REFILL_MS, CROWD_DUTY_FACTOR } = require('../dist/admin/gc-limit');
 
 // The gate's gap timer is unref'd (the endpoint never keeps an app alive): this keeps the test process up.
 const alive = setInterval(() => {}, 60000);
@@ -161,7 +161,7 @@ test('GC limit: a burst of forced GCs; then a crowd gets the latest GC\'d snapsh
   assert.strictEqual(reused.value, forced[BURST - 1], 'the latest forced GC\'s snapshot');
   assert.strictEqual(reused.gc.ageMs, DUTY_FACTOR + 100);
   assert.strictEqual(reused.gc.forcedGcs, BURST);
-  assert.ok(reused.gc.nextGcInMs > 0 && reused.gc.nextGcInMs <= REFILL_MS);
+  assert.ok(reused.gc.nextGcInMs > 0 && reused.gc.nextGcInMs <= CROWD_REFILL_MS);
   // On its own (a script's diff after load): never an older snapshot, which could hide what grew.
   const alone = limit.snapshot(true, take);
   assert.strictEqual(alone.gc.status, 'skipped');
@@ -170,22 +170,34 @@ test('GC limit: a burst of forced GCs; then a crowd gets the latest GC\'d snapsh
   const off = limit.snapshot(false, take);
   assert.strictEqual(off.gc.status, 'off');
   assert.strictEqual(off.value.gc, false);
-  advance(reused.gc.nextGcInMs);
+  advance(REFILL_MS);
   const earned = limit.snapshot(true, take);
   assert.strictEqual(earned.gc.status, 'forced');
   assert.strictEqual(earned.gc.forcedGcs, BURST + 1);
 });
 
-test('GC limit: a crowd never spends the burst: one forced GC per REFILL_MS', () => {
+test('GC limit: a crowd never spends the burst: one forced GC per CROWD_REFILL_MS', () => {
   const { limit, take, advance } = limitWithClock(1);
   assert.strictEqual(limit.snapshot(true, take, true).gc.status, 'forced');
   advance(DUTY_FACTOR * 1);
   const crowded = limit.snapshot(true, take, true);
   assert.strictEqual(crowded.gc.status, 'reused', 'tokens are left, but a crowd waits its turn');
-  assert.strictEqual(crowded.gc.nextGcInMs, REFILL_MS - DUTY_FACTOR);
+  assert.strictEqual(crowded.gc.nextGcInMs, CROWD_REFILL_MS - DUTY_FACTOR);
   // A request on its own may still use the burst.
   assert.strictEqual(limit.snapshot(true, take, false).gc.status, 'forced');
-  advance(REFILL_MS - 1);
+  advance(CROWD_REFILL_MS - 1);
+  assert.strictEqual(limit.snapshot(true, take, true).gc.status, 'reused');
+  advance(1);
+  assert.strictEqual(limit.snapshot(true, take, true).gc.status, 'forced');
+});
+
+test('GC limit: a crowd\'s forced GCs take at most 1/CROWD_DUTY_FACTOR of the time, however slow', () => {
+  const { limit, take, advance } = limitWithClock(400); // a 400 ms forced GC
+  assert.strictEqual(limit.snapshot(true, take, true).gc.status, 'forced');
+  const soon = limit.snapshot(true, take, true);
+  assert.strictEqual(soon.gc.status, 'reused');
+  assert.strictEqual(soon.gc.nextGcInMs, CROWD_DUTY_FACTOR * 400);
+  advance(CROWD_DUTY_FACTOR * 400 - 1);
   assert.strictEqual(limit.snapshot(true, take, true).gc.status, 'reused');
   advance(1);
   assert.strictEqual(limit.snapshot(true, take, true).gc.status, 'forced');

@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import { displayFile } from '../model/paths';
 import { scriptPath } from '../model/paths';
 import { OpenOptions, Replay } from '../replay/replay';
+import { censusGrowth } from '../model/census';
+import { censusJson, JsonCensus } from '../views/census';
 import { toJsonLeaks } from '../views/leaks';
 import { toJsonTimeline } from '../views/timeline';
 import { DEFAULT_LEAKS_OPTIONS, leaksOf } from './leaks';
@@ -38,6 +40,9 @@ export interface HtmlTrace {
   folded: { stacks: number; maxSize: number } | null;
   timeline: ReturnType<typeof toJsonTimeline>;
   leaks: ReturnType<typeof toJsonLeaks>;
+  /** Object censuses written into the trace (top kinds), and what grew from the first to the last. */
+  censuses: JsonCensus[];
+  censusGrowth: { type: string; name: string; count: number; countDiff: number; size: number; sizeDiff: number }[];
 }
 
 export interface HtmlData {
@@ -111,7 +116,13 @@ export function htmlData(files: readonly string[], options: HtmlOptions, open: O
     const leaks = toJsonLeaks(leaksOf(files, replay, { ...DEFAULT_LEAKS_OPTIONS, top: 30, points: options.points }));
     // Files as the tables show them: relative to the traced process's cwd.
     for (const site of leaks.sites) for (const f of site.frames) f.file = f.builtin ? f.file : displayFile(f.file, cwd);
+    const censuses = replay.censuses;
+    const grown = censuses.length >= 2
+      ? censusGrowth(censuses[censuses.length - 1], censuses[0]).filter((g) => g.countDiff > 0 || g.sizeDiff > 0).slice(0, 30)
+      : [];
     return {
+      censuses: censuses.map((c) => censusJson(c, 30)),
+      censusGrowth: grown.map((g) => ({ type: g.type, name: g.name, count: g.count, countDiff: g.countDiff, size: g.size, sizeDiff: g.sizeDiff })),
       name: replay.name, timeNs: Array.from(series.timeNs), labels, stacks, series: out,
       folded: rest.length > 0 ? { stacks: rest.length, maxSize: rest.reduce((a, r) => a + r.max, 0) } : null,
       timeline: toJsonTimeline(timelineOf(replay)), leaks,

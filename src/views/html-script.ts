@@ -211,6 +211,24 @@ export const PAGE_SCRIPT = String.raw`
     el('leaks').innerHTML = html + '</tbody>';
   }
 
+  function renderCensuses() {
+    var t = trace(), box = el('censuses');
+    if (!t.censuses.length) { box.innerHTML = '<p class="note">No census in this trace (census() in the API, GET /census, or ALLOCTRACE_CENSUS_ON_SIGNAL).</p>'; return; }
+    var html = '';
+    if (t.censusGrowth.length) {
+      var first = t.censuses[0], last = t.censuses[t.censuses.length - 1];
+      html += '<p>Kinds that grew from "' + esc(first.label) + '" (' + fmtTime(first.timeNs) + ') to "' + esc(last.label) + '" (' + fmtTime(last.timeNs) + '):</p>';
+      html += '<table class="growth"><thead><tr><th>kind</th><th>count</th><th>+count</th><th>size</th><th>+size</th></tr></thead><tbody>' + t.censusGrowth.map(function (g) {
+        return '<tr><td class="site">' + esc(g.name) + ' (' + esc(g.type) + ')</td><td class="num">' + g.count + '</td><td class="num">+' + g.countDiff + '</td><td class="num">' + fmtSize(g.size) + '</td><td class="num">' + fmtDiff(g.sizeDiff) + '</td></tr>';
+      }).join('') + '</tbody></table>';
+    }
+    t.censuses.forEach(function (c) {
+      html += '<details><summary>census "' + esc(c.label) + '" at ' + fmtTime(c.timeNs) + ': ' + c.objects + ' objects, ' + fmtSize(c.size) + ' in ' + c.kinds + ' kinds</summary><table><tbody>' +
+        c.top.map(function (e) { return '<tr><td class="site">' + esc(e.name) + ' (' + esc(e.type) + ')</td><td class="num">' + e.count + '</td><td class="num">' + fmtSize(e.size) + '</td></tr>'; }).join('') + '</tbody></table></details>';
+    });
+    box.innerHTML = html;
+  }
+
   function update() {
     el('moment-a').value = String(state.a);
     el('moment-b').value = String(state.b);
@@ -229,6 +247,7 @@ export const PAGE_SCRIPT = String.raw`
     state.a = -1;
     renderMoments();
     renderLeaks();
+    renderCensuses();
     var f = t.folded;
     el('folded').textContent = f ? f.stacks + ' smaller stacks (peak ' + fmtSize(f.maxSize) + ' together) are left out of the tables and the flame graph.' : '';
     update();

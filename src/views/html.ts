@@ -68,6 +68,8 @@ ${data.warnings.length ? `<div class="note">Warnings: ${data.warnings.map(escape
 <div id="flame"></div>
 <h2>Leak suspects: sites by sustained growth</h2>
 <table id="leaks"></table>
+<h2>Object censuses</h2>
+<div id="censuses"></div>
 <h2>Source of the hottest functions</h2>
 ${sourceBlocks(data)}
 <script type="application/json" id="alloctrace-data">${scriptJson(data)}</script>
