@@ -7,12 +7,12 @@
 // and at the end {"ms", "answers", "busy", "errors", "other", "gc": {forced,
 // reused, skipped, off}, "forcedGcs": {first, last}} where forcedGcs are the
 // endpoint's own count of the GCs it forced, as its answers report it.
-// Usage: node bench/admin-hammer.js BASE TOKEN CLIENTS
+// Usage: node bench/admin-hammer.js BASE TOKEN CLIENTS [PATH (default /top?gc=1)]
 const http = require('node:http');
 
-const [base, token, clientsArg] = process.argv.slice(2);
+const [base, token, clientsArg, pathArg] = process.argv.slice(2);
 const clients = Number(clientsArg);
-const url = new URL('/top?gc=1', base);
+const url = new URL(pathArg || '/top?gc=1', base);
 const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
 const counts = { answers: 0, busy: 0, errors: 0, other: 0 };
 const gc = { forced: 0, reused: 0, skipped: 0, off: 0 };
