@@ -4,12 +4,15 @@
 // that a full GC forced by the admin endpoint costs what it would in a real
 // service, not the microseconds of an empty heap.
 //   GET /       builds ~200 small objects and answers them as JSON
-//   GET /stats  {rss, heapUsed, majorGcs, gcMs}: full GCs seen by a
+//   GET /stats  {rss, heapUsed, majorGcs, gcMs, loopMaxMs}: full GCs seen by a
 //               PerformanceObserver (any cause), counted independently of
-//               the admin endpoint's own count; POST /exit answers them, then exits
+//               the admin endpoint's own count, and the longest event-loop
+//               delay since the previous /stats (the app's own view of its
+//               stalls, whatever the load generator's CPU share); POST /exit
+//               answers them, then exits
 // Run under the preload with ALLOCTRACE_HTTP: the endpoint is the preload's.
 const http = require('node:http');
-const { PerformanceObserver, constants } = require('node:perf_hooks');
+const { PerformanceObserver, constants, monitorEventLoopDelay } = require('node:perf_hooks');
 
 const ENTRIES = 200000;
 const store = new Map();
@@ -26,6 +29,9 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
+
 function send(res, status, obj) {
   const body = JSON.stringify(obj);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -34,7 +40,9 @@ function send(res, status, obj) {
 
 function stats() {
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, majorGcs, gcMs };
+  const loopMaxMs = loop.max / 1e6;
+  loop.reset();
+  return { rss: m.rss, heapUsed: m.heapUsed, majorGcs, gcMs, loopMaxMs };
 }
 
 let cursor = 0;

@@ -184,6 +184,7 @@ async function onePhase(app, name, warmupMs, durationMs, forcedBefore) {
     ...load,
     majorGcsPerS: (after.majorGcs - before.majorGcs) / seconds,
     gcMsPerS: (after.gcMs - before.gcMs) / seconds,
+    loopMaxMs: after.loopMaxMs,
     hammer: counts && { ...counts, forced: counts.forcedGcs.last === null ? 0 : counts.forcedGcs.last - forcedBefore },
   };
 }
@@ -221,7 +222,7 @@ async function runAdmin({ quick }) {
           `${r.hammer.errors ? `, hammer errors ${r.hammer.errors}` : ''}` : '';
         log(`[admin] round ${round + 1} ${name.padEnd(14)} p50 ${r.p50Ms.toFixed(2)} p99 ${r.p99Ms.toFixed(2)} ` +
           `max ${r.maxMs.toFixed(1)} ms  (${r.requests} req${r.errors ? `, errors ${r.errors}` : ''}; ` +
-          `full GCs ${r.majorGcsPerS.toFixed(2)}/s)${h}`);
+          `full GCs ${r.majorGcsPerS.toFixed(2)}/s; app's longest loop delay ${r.loopMaxMs.toFixed(1)} ms)${h}`);
       }
     } finally {
       await stopApp(app);
@@ -235,7 +236,7 @@ async function runAdmin({ quick }) {
     per[name] = {
       p50Ms: median(rs.map((r) => r.p50Ms)), p99Ms: median(rs.map((r) => r.p99Ms)),
       maxMs: Math.max(...rs.map((r) => r.maxMs)), errors: rs.reduce((s, r) => s + r.errors, 0),
-      majorGcsPerS: median(rs.map((r) => r.majorGcsPerS)), gcMsPerS: median(rs.map((r) => r.gcMsPerS)),
+      loopMaxMs: median(rs.map((r) => r.loopMaxMs)), majorGcsPerS: median(rs.map((r) => r.majorGcsPerS)), gcMsPerS: median(rs.map((r) => r.gcMsPerS)),
       p99PerRound: spread(rs.map((r, i) => r.p99Ms / base[i].p99Ms)),
     };
   }
@@ -251,12 +252,13 @@ async function runAdmin({ quick }) {
   const f3 = (x) => x.toFixed(3);
   const range = (s) => `${f3(s.min)}-${f3(s.max)}`;
   log(`\n[admin] ${rounds} round(s). "x baseline" = median of the per-round ratios to the same round's baseline ` +
-    '[their min-max]; baseline-again is the A/A noise. Latency from each request\'s scheduled time.');
-  log(table(['phase', 'p50 ms', 'p99 ms', 'x baseline', '[per round]', 'max ms', 'full GCs/s', 'GC ms/s', 'errors'],
+    '[their min-max]; baseline-again is the A/A noise. Latency from each request\'s scheduled time; max ms over all ' +
+    'rounds; loop max = the app\'s longest event-loop delay in a phase (median over rounds).');
+  log(table(['phase', 'p50 ms', 'p99 ms', 'x baseline', '[per round]', 'max ms', 'loop max ms', 'full GCs/s', 'GC ms/s', 'errors'],
     PHASES.map((n) => {
       const p = per[n];
       return [n, p.p50Ms.toFixed(2), p.p99Ms.toFixed(2), f3(p.p99PerRound.median), range(p.p99PerRound),
-        p.maxMs.toFixed(1), p.majorGcsPerS.toFixed(2), p.gcMsPerS.toFixed(1), p.errors];
+        p.maxMs.toFixed(1), p.loopMaxMs.toFixed(1), p.majorGcsPerS.toFixed(2), p.gcMsPerS.toFixed(1), p.errors];
     })));
   log(`hammer, ${hammer.seconds.toFixed(1)} s in all: ${hammer.answers} /top answers (${hammer.reused} reusing the ` +
     `last forced GC's snapshot, ${hammer.skipped} without GC), ${hammer.busy} 503, ${hammer.errors} errors; ` +
@@ -273,6 +275,8 @@ async function runAdmin({ quick }) {
     figure('admin', `p99 baseline (median; open loop ${RATE} req/s)`, per.baseline.p99Ms, 'ms', ''),
     figure('admin', 'p99 hammered (median)', per.hammered.p99Ms, 'ms', ''),
     figure('admin', `max latency hammered (baseline ${per.baseline.maxMs.toFixed(1)} ms)`, per.hammered.maxMs, 'ms', ''),
+    figure('admin', `app's longest loop delay, hammered (median; baseline ${per.baseline.loopMaxMs.toFixed(1)} ms)`,
+      per.hammered.loopMaxMs, 'ms', ''),
     figure('admin', `/top answers (${hammer.seconds.toFixed(0)} s of hammering)`, hammer.answers, '', ''),
     figure('admin', '503 busy answers', hammer.busy, '', ''),
     figure('admin', 'GCs forced by the endpoint', hammer.forced, '', ''),
