@@ -11,6 +11,7 @@
 // on /top?gc=1. Headline: median over rounds of p99 hammered / p99 baseline of
 // the same round (pairing cancels the machine's drift).
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
 const { OUT, REGISTER, NODE, cleanEnv, median, figure, writeJson, table, log, ensureOut } = require('./lib');
@@ -67,7 +68,7 @@ function getJson(port, urlPath, method = 'GET') {
   });
 }
 
-/** One admin request: {ms, gc} (the answer's gc status). */
+/** One admin request: {ms, gc, forcedGcs} (the answer's gc status, and the endpoint's count of forced GCs). */
 function adminGet(base, urlPath) {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
@@ -76,7 +77,8 @@ function adminGet(base, urlPath) {
       res.setEncoding('utf8').on('data', (d) => { body += d; });
       res.on('end', () => {
         if (res.statusCode !== 200) return reject(new Error(`${urlPath}: ${res.statusCode} ${body.trim()}`));
-        return resolve({ ms: performance.now() - t0, gc: JSON.parse(body).gc.status });
+        const { gc } = JSON.parse(body);
+        return resolve({ ms: performance.now() - t0, gc: gc.status, forcedGcs: gc.forcedGcs });
       });
     });
     req.on('error', reject);
@@ -178,14 +180,19 @@ async function onePhase(app, name, warmupMs, durationMs, forcedBefore) {
   const load = await openLoad(app.port, warmupMs, durationMs);
   const after = await getJson(app.port, '/stats');
   const counts = hammer ? await hammer.stop() : null;
-  await settle(500); // the endpoint's last answers and the hammer's sockets go away
+  // The endpoint still runs the jobs the hammer's last requests queued (it
+  // does not drop a job whose clients left): one more request, without GC,
+  // answers after them, so none of them lands in the next phase.
+  const drained = hammer ? await adminGet(app.admin, '/top?gc=0') : null;
+  await settle(500); // the hammer's sockets go away
   const seconds = (warmupMs + durationMs) / 1000;
   return {
     ...load,
     majorGcsPerS: (after.majorGcs - before.majorGcs) / seconds,
     gcMsPerS: (after.gcMs - before.gcMs) / seconds,
     loopMaxMs: after.loopMaxMs,
-    hammer: counts && { ...counts, forced: counts.forcedGcs.last === null ? 0 : counts.forcedGcs.last - forcedBefore },
+    // Forced during the phase, or by its leftover jobs after it: the endpoint's own count.
+    hammer: counts && { ...counts, forced: drained.forcedGcs - forcedBefore, drainMs: drained.ms },
   };
 }
 
@@ -218,7 +225,8 @@ async function runAdmin({ quick }) {
         const r = await onePhase(app, name, warmupMs, durationMs, forced);
         if (r.hammer) forced += r.hammer.forced;
         runs[name].push(r);
-        const h = r.hammer ? `  /top ${r.hammer.answers}, 503 ${r.hammer.busy}, forced GCs ${r.hammer.forced}` +
+        const h = r.hammer ? `  /top ${r.hammer.answers}, 503 ${r.hammer.busy}, forced GCs ${r.hammer.forced}, ` +
+          `drained in ${r.hammer.drainMs.toFixed(0)} ms` +
           `${r.hammer.errors ? `, hammer errors ${r.hammer.errors}` : ''}` : '';
         log(`[admin] round ${round + 1} ${name.padEnd(14)} p50 ${r.p50Ms.toFixed(2)} p99 ${r.p99Ms.toFixed(2)} ` +
           `max ${r.maxMs.toFixed(1)} ms  (${r.requests} req${r.errors ? `, errors ${r.errors}` : ''}; ` +
@@ -226,6 +234,7 @@ async function runAdmin({ quick }) {
       }
     } finally {
       await stopApp(app);
+      fs.rmSync(app.traceFile, { force: true }); // the trace is not what is measured here
     }
   }
 
