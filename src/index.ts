@@ -6,9 +6,10 @@ import { model } from './api';
 
 export {
   start, stop, isTracing, isAvailable, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark,
-  setPrecise, isPrecise, census,
+  setPrecise, isPrecise, census, retainers,
 } from './api';
-export type { StartOptions, TracedMemory, Availability, CensusOptions } from './api';
+export type { StartOptions, TracedMemory, Availability, CensusOptions, RetainersOptions } from './api';
+export type { RetainersResult, RetainerCluster } from './heap/retainers';
 export type { Census, CensusEntry, CensusGrowth } from './model/census';
 export { censusGrowth } from './model/census';
 export type { ArgvMode } from './redact';

@@ -6,10 +6,12 @@ const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, makeSitesTrace, tempDir, cli } = require('./helpers');
+const { ROOT, makeSitesTrace, tempDir, cli, runPlain } = require('./helpers');
 
 const dir = tempDir();
 const native = makeSitesTrace(dir);
+const heapSnapshot = path.join(dir, 'registry.heapsnapshot');
+runPlain('registry-leak.js', { args: [heapSnapshot, '200', '4'] });
 const censusFile = path.join(dir, 'census.atrace');
 execFileSync(process.execPath, [path.join(__dirname, 'fixtures', 'census-api.js'), censusFile, '10', '5', '5']);
 const docs = (name) => fs.readFileSync(path.join(ROOT, 'docs', name), 'utf8');
@@ -28,6 +30,7 @@ function outputs() {
     info: json(['info', native.file, '--json']),
     leaks: json(['leaks', native.file, '--json', '--group-by', 'traceback', '--top', '3']),
     timeline: json(['timeline', native.file, '--json']),
+    retainers: json(['retainers', heapSnapshot, '--json']),
     census: json(['census', censusFile, '--json', '--compare-to', 'first', '--top', '3']),
   };
 }

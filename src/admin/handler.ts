@@ -137,6 +137,7 @@ class LiveState {
       timeline: { method: 'GET', params: [], gcDefault: false, run: () => this.timeline() },
       census: { method: 'GET', params: ['limit', 'gc'], gcDefault: true, run: (q) => this.census(q) },
       growth: { method: 'GET', params: ['limit', 'gc'], gcDefault: true, run: (q) => this.growth(q) },
+      retainers: { method: 'GET', params: ['type', 'limit'], gcDefault: false, run: (q) => this.retainers(q) },
     };
   }
 
@@ -219,6 +220,26 @@ class LiveState {
     this.baseline = null;
     this.last = null;
     return ok({ tracing: false, precise }, `Tracing stopped; ${preciseText(precise)}`);
+  }
+
+  /**
+   * Who holds a type's instances: V8's heap snapshot (a pause as long as a
+   * census's), so it spends the same budget, one at a time behind the gate.
+   */
+  private retainers(q: Query): Reply {
+    const r = render();
+    const walked = gcLimit.walk(false, () => {
+      try {
+        return api.retainers({ type: q.type, top: q.limit });
+      } catch (err) {
+        if (err instanceof RangeError) return err;
+        throw err;
+      }
+    }, gate.crowded);
+    if ('refused' in walked) throw new WalkRefused(Math.max(1, Math.ceil(walked.refused.nextGcInMs / 1000)));
+    if (walked.value instanceof RangeError) throw new BadRequest(walked.value.message);
+    const input = { file: 'live', result: walked.value };
+    return ok({ ...r.retainersJson(input), gc: walked.gc }, r.retainersText(input));
   }
 
   /** A census (no tracing needed; written into the trace when tracing to a file). */

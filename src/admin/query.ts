@@ -10,6 +10,8 @@ export interface Query {
   gc: boolean;
   cumulative: boolean;
   name: string | undefined;
+  /** GET /retainers: the constructor's name; undefined: the program's type holding the most. */
+  type: string | undefined;
   /** Frames to drop from every stack before grouping (repeatable `hide`). */
   hide: string[];
   /** POST /precise: the state asked for; undefined when not given. */
@@ -49,7 +51,7 @@ function flag(name: string, value: string): boolean {
 /** `allowed`: the parameters this endpoint takes; `gcDefault`: whether it GCs unless told. */
 export function parseQuery(params: URLSearchParams, allowed: readonly string[], gcDefault: boolean): Query {
   const q: Query = {
-    groupBy: 'lineno', limit: 10, gc: gcDefault, cumulative: false, name: undefined, hide: [], on: undefined,
+    groupBy: 'lineno', limit: 10, gc: gcDefault, cumulative: false, name: undefined, type: undefined, hide: [], on: undefined,
     precise: true, preciseForMs: DEFAULT_PRECISE_FOR_MS,
   };
   const seen = new Set<string>();
@@ -79,6 +81,10 @@ export function parseQuery(params: URLSearchParams, allowed: readonly string[], 
       case 'name':
         if (!NAME.test(value)) throw new BadRequest('name must be 1 to 100 letters, digits or . : @ / - _');
         q.name = value;
+        break;
+      case 'type':
+        if (!/^[\w$.:@ /-]{1,100}$/.test(value)) throw new BadRequest('type must be a constructor name of 1 to 100 characters');
+        q.type = value;
         break;
       case 'hide':
         if (value.length < 1 || value.length > 200) throw new BadRequest('hide must be a glob of 1 to 200 characters');

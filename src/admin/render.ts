@@ -37,3 +37,5 @@ export function liveReport(rawNow: Snapshot, rawBefore: Snapshot | null, q: Quer
 
 export { censusGrowth } from '../model/census';
 export { censusJson, formatTextCensus, formatTextGrowth, growthJson } from '../views/census';
+export const retainersJson = REPORTERS.retainers.json;
+export const retainersText = REPORTERS.retainers.text;

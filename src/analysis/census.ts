@@ -1,5 +1,8 @@
 // `census`: the object censuses a trace holds, and the growth between two of
 // them (objgraph's show_growth): which kinds of objects grew by count and size.
+import * as path from 'node:path';
+import { HeapGraph } from '../heap/graph';
+import { isHeapSnapshot, readHeapSnapshot } from '../heap/parse';
 import { Census, CensusGrowth, censusGrowth } from '../model/census';
 import { Replay } from '../replay/replay';
 
@@ -43,16 +46,34 @@ export function pickCensus(censuses: readonly Census[], compareTo: string, sourc
 }
 
 export function censusReportOf(replay: Replay, options: CensusOptions): CensusReport {
-  const { censuses } = replay;
+  return reportOfCensuses(replay.name, replay.censuses, options, replay.warnings);
+}
+
+function reportOfCensuses(source: string, censuses: readonly Census[], options: CensusOptions, warnings: readonly string[]): CensusReport {
   let growth: CensusGrowthResult | null = null;
   if (options.compareTo !== null) {
-    const from = pickCensus(censuses, options.compareTo, replay.name);
+    const from = pickCensus(censuses, options.compareTo, source);
     const to = censuses[censuses.length - 1];
     growth = { from, to, entries: censusGrowth(to, from) };
   }
-  return { source: replay.name, censuses, growth, top: options.top, warnings: replay.warnings };
+  return { source, censuses, growth, top: options.top, warnings };
+}
+
+/** Saved heap snapshots, in the order given, as one series of censuses labelled by file name. */
+function heapSnapshotCensuses(files: readonly string[], options: CensusOptions): CensusReport {
+  const censuses = files.map((file): Census => {
+    const g = new HeapGraph(readHeapSnapshot(file));
+    return { timeNs: 0, label: path.basename(file), gcForced: false, entries: g.census(), pauseNs: 0 };
+  });
+  return reportOfCensuses(files.join(' + '), censuses, options, []);
 }
 
 export function buildCensusReports(files: readonly string[], options: CensusOptions): CensusReport[] {
-  return Replay.openEach(files).map((r) => censusReportOf(r, options));
+  // Heap snapshot files (v8.writeHeapSnapshot, DevTools) are censuses of their own.
+  const snapshots = files.filter(isHeapSnapshot);
+  const traces = files.filter((f) => !snapshots.includes(f));
+  return [
+    ...(traces.length > 0 ? Replay.openEach(traces).map((r) => censusReportOf(r, options)) : []),
+    ...(snapshots.length > 0 ? [heapSnapshotCensuses(snapshots, options)] : []),
+  ];
 }

@@ -6,6 +6,7 @@ import { infoCommand, INFO_HELP } from './info';
 import { leaksCommand, LEAKS_HELP } from './leaks';
 import { pprofCommand, PPROF_HELP } from './pprof';
 import { REPORT_HELP, reportCommand } from './report';
+import { retainersCommand, RETAINERS_HELP } from './retainers';
 import { runCommand } from './run';
 import { timelineCommand, TIMELINE_HELP } from './timeline';
 
@@ -21,7 +22,8 @@ Commands:
   timeline FILE [--csv|--json]    rss, heap, external, traced memory over time
   pprof FILE... -o OUT            the live set as a pprof or DevTools heap profile
   html FILE... -o report.html     a self-contained page: timeline, diff, flame graph
-  census FILE [--compare-to C]    object censuses in the trace, growth between two
+  census FILE [--compare-to C]    object censuses in the trace (or heap snapshots), growth
+  retainers FILE.heapsnapshot     who holds a type's instances: retaining paths
 
 alloctrace <command> --help shows a command's options.
 
@@ -45,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
       if (command === 'help' && rest[0] === 'report') process.stdout.write(`${REPORT_HELP}\n`);
       else if (command === 'help' && rest[0] === 'info') process.stdout.write(`${INFO_HELP}\n`);
       else if (command === 'help' && rest[0] === 'leaks') process.stdout.write(`${LEAKS_HELP}\n`);
+      else if (command === 'help' && rest[0] === 'retainers') process.stdout.write(`${RETAINERS_HELP}\n`);
       else if (command === 'help' && rest[0] === 'html') process.stdout.write(`${HTML_HELP}\n`);
       else if (command === 'help' && rest[0] === 'pprof') process.stdout.write(`${PPROF_HELP}\n`);
       else if (command === 'help' && rest[0] === 'timeline') process.stdout.write(`${TIMELINE_HELP}\n`);
@@ -68,6 +71,8 @@ export async function main(argv: string[]): Promise<number> {
       return pprofCommand(rest);
     case 'html':
       return htmlCommand(rest);
+    case 'retainers':
+      return retainersCommand(rest);
     case 'census':
       return censusCommand(rest);
     case 'run':
@@ -75,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     default:
       say(command.startsWith('-')
         ? `unknown option ${command} (see alloctrace --help)`
-        : `unknown command "${command}" (commands: run, report, info, leaks, timeline, pprof, html, census; see alloctrace --help)`);
+        : `unknown command "${command}" (commands: run, report, info, leaks, timeline, pprof, html, census, retainers; see alloctrace --help)`);
       return EXIT_USAGE;
   }
 }

@@ -9,6 +9,7 @@ import type { Timeline } from '../analysis/timeline';
 import type { TraceInfo } from '../replay/replay';
 import { formatTextCensusReport, JsonCensusReport, toJsonCensusReport } from './census';
 import { formatTextInfo, JsonInfo, toJsonInfo } from './info';
+import { formatTextRetainers, JsonRetainers, RetainersInput, toJsonRetainers } from './retainers';
 import { JSON_SCHEMA, JsonReport, toJsonReport } from './json';
 import { formatTextLeaks, JsonLeaks, toJsonLeaks } from './leaks';
 import { formatTextTimeline, JsonTimeline, toJsonTimeline } from './timeline';
@@ -56,8 +57,15 @@ export const censusReporter: Reporter<CensusReport, JsonCensusReport> = {
   json: toJsonCensusReport,
 };
 
+export const retainersReporter: Reporter<RetainersInput, JsonRetainers> = {
+  describe: 'who holds the instances of a type: shortest retaining paths, alike ones together',
+  text: formatTextRetainers,
+  json: toJsonRetainers,
+};
+
 /** Every reporter by the command that shows it. */
 export const REPORTERS = {
+  retainers: retainersReporter,
   report: reportReporter,
   info: infoReporter,
   leaks: leaksReporter,

@@ -1,0 +1,67 @@
+// `alloctrace retainers`: who holds a type's instances in a saved heap snapshot.
+import { parseArgs } from 'node:util';
+import { HeapGraph } from '../heap/graph';
+import { HeapSnapshotError, readHeapSnapshot } from '../heap/parse';
+import { retainersOf } from '../heap/retainers';
+import { jsonText, REPORTERS } from '../views/reporters';
+import { parseCommandArgs } from './args';
+import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
+import { progressLine } from './progress';
+
+export const RETAINERS_HELP = `Usage: alloctrace retainers FILE.heapsnapshot [--type NAME] [--top N] [--json]
+
+Who holds the instances of a type in a heap snapshot (written by
+v8.writeHeapSnapshot(), node --heapsnapshot-near-heap-limit or DevTools):
+each instance's shortest retaining path from the GC roots over strong
+references, written as the program names things (a module variable, then
+.property, [i] for an index, "value" for a Map's or Set's entry), with the
+paths that read the same counted together. Without --type: the program's
+own type whose instances hold the most bytes.
+
+Options:
+  --type NAME  the constructor's name (e.g. Session)
+  --top N      paths shown (default 10)
+  --json       one JSON object on stdout
+  -h, --help   this help
+
+${EXIT_CODES_HELP}`;
+
+export function retainersCommand(argv: string[]): number {
+  try {
+    const parsed = parseCommandArgs('retainers', () => parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: { type: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
+    const v = parsed.values;
+    if (v.help) {
+      process.stdout.write(`${RETAINERS_HELP}\n`);
+      return EXIT_OK;
+    }
+    if (parsed.positionals.length !== 1) throw new UsageError('retainers: give one heap snapshot FILE (see alloctrace retainers --help)');
+    const top = v.top === undefined ? 10 : /^\s*\d+\s*$/.test(v.top) ? Number(v.top) : NaN;
+    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a whole number above 0, not "${v.top}"`);
+    const file = parsed.positionals[0];
+    const progress = progressLine();
+    let graph: HeapGraph;
+    try {
+      graph = new HeapGraph(readHeapSnapshot(file, (done, total) => progress.onProgress(done, total, file)));
+    } catch (err) {
+      if (err instanceof HeapSnapshotError) throw new UsageError(`${file}: ${err.message}`);
+      throw err;
+    } finally {
+      progress.done();
+    }
+    let result;
+    try {
+      result = retainersOf(graph, v.type ?? null, top);
+    } catch (err) {
+      if (err instanceof RangeError) throw new UsageError(`retainers: ${err.message}`);
+      throw err;
+    }
+    const input = { file, result };
+    process.stdout.write(v.json ? jsonText(REPORTERS.retainers, input) : REPORTERS.retainers.text(input));
+    return EXIT_OK;
+  } catch (err) {
+    return reportFailure(err);
+  }
+}

@@ -1,0 +1,138 @@
+// A heap snapshot's graph over its typed arrays: nodes, their outgoing
+// edges, and for each node the edge that first reaches it in a breadth-first
+// walk from the root over strong edges (weak ones do not keep anything
+// alive): the shortest retaining path, as DevTools' "distance" follows it.
+import type { CensusEntry } from '../model/census';
+import { HeapSnapshotData } from './parse';
+
+export class HeapGraph {
+  readonly nodeCount: number;
+  private readonly nf: number;
+  private readonly ef: number;
+  private readonly typeOf: number;
+  private readonly nameOf: number;
+  private readonly idOf: number;
+  private readonly sizeOf: number;
+  private readonly edgeCountOf: number;
+  private readonly edgeTypeOf: number;
+  private readonly edgeNameOf: number;
+  private readonly edgeToOf: number;
+  readonly nodeTypes: string[];
+  readonly edgeTypes: string[];
+  /** Index of each node's first edge. */
+  readonly firstEdge: Uint32Array;
+  private parents: Int32Array | null = null;
+
+  constructor(readonly data: HeapSnapshotData) {
+    const m = data.meta;
+    this.nf = m.node_fields.length;
+    this.ef = m.edge_fields.length;
+    this.typeOf = m.node_fields.indexOf('type');
+    this.nameOf = m.node_fields.indexOf('name');
+    this.idOf = m.node_fields.indexOf('id');
+    this.sizeOf = m.node_fields.indexOf('self_size');
+    this.edgeCountOf = m.node_fields.indexOf('edge_count');
+    this.edgeTypeOf = m.edge_fields.indexOf('type');
+    this.edgeNameOf = m.edge_fields.indexOf('name_or_index');
+    this.edgeToOf = m.edge_fields.indexOf('to_node');
+    this.nodeTypes = m.node_types[0] as string[];
+    this.edgeTypes = m.edge_types[0] as string[];
+    this.nodeCount = data.nodeCount;
+    this.firstEdge = new Uint32Array(this.nodeCount + 1);
+    for (let n = 0, e = 0; n < this.nodeCount; n++) {
+      this.firstEdge[n] = e;
+      e += data.nodes[n * this.nf + this.edgeCountOf];
+      this.firstEdge[n + 1] = e;
+    }
+  }
+
+  type(n: number): string {
+    return this.nodeTypes[this.data.nodes[n * this.nf + this.typeOf]] ?? 'unknown';
+  }
+
+  name(n: number): string {
+    return this.data.strings[this.data.nodes[n * this.nf + this.nameOf]] ?? '';
+  }
+
+  id(n: number): number {
+    return this.data.nodes[n * this.nf + this.idOf];
+  }
+
+  selfSize(n: number): number {
+    return this.data.nodes[n * this.nf + this.sizeOf];
+  }
+
+  edgeType(e: number): string {
+    return this.edgeTypes[this.data.edges[e * this.ef + this.edgeTypeOf]] ?? 'unknown';
+  }
+
+  /** A property's or variable's name, or an element's index. */
+  edgeName(e: number): string | number {
+    const v = this.data.edges[e * this.ef + this.edgeNameOf];
+    const t = this.edgeType(e);
+    return t === 'element' || t === 'hidden' ? v : this.data.strings[v] ?? String(v);
+  }
+
+  edgeTo(e: number): number {
+    return this.data.edges[e * this.ef + this.edgeToOf] / this.nf;
+  }
+
+  /** The edge that first reaches each node from the root over strong edges (-1: the root, or unreachable). */
+  parentEdges(): Int32Array {
+    if (this.parents) return this.parents;
+    const parent = new Int32Array(this.nodeCount).fill(-1);
+    const seen = new Uint8Array(this.nodeCount);
+    const queue = new Uint32Array(this.nodeCount);
+    let head = 0;
+    let tail = 0;
+    seen[0] = 1;
+    queue[tail++] = 0;
+    const weak = this.edgeTypes.indexOf('weak');
+    // A shortcut is a view DevTools adds (a global's properties from the root), not a reference.
+    const shortcut = this.edgeTypes.indexOf('shortcut');
+    while (head < tail) {
+      const n = queue[head++];
+      for (let e = this.firstEdge[n]; e < this.firstEdge[n + 1]; e++) {
+        const t = this.data.edges[e * this.ef + this.edgeTypeOf];
+        if (t === weak || t === shortcut) continue;
+        const to = this.edgeTo(e);
+        if (seen[to]) continue;
+        seen[to] = 1;
+        parent[to] = e;
+        queue[tail++] = to;
+      }
+    }
+    // Each edge's source node, for walking back up.
+    this.edgeSource = new Uint32Array(this.data.edgeCount);
+    for (let n = 0; n < this.nodeCount; n++) for (let e = this.firstEdge[n]; e < this.firstEdge[n + 1]; e++) this.edgeSource[e] = n;
+    this.parents = parent;
+    return parent;
+  }
+
+  private edgeSource: Uint32Array | null = null;
+
+  /** The node an edge comes from (after parentEdges()). */
+  edgeFrom(e: number): number {
+    if (!this.edgeSource) this.parentEdges();
+    return (this.edgeSource as Uint32Array)[e];
+  }
+
+  /** Counts and shallow sizes by node type and name (objects by constructor). */
+  census(): CensusEntry[] {
+    const byKey = new Map<string, CensusEntry>();
+    for (let n = 0; n < this.nodeCount; n++) {
+      const type = this.type(n);
+      // Strings and code are named by their content: count them by type.
+      const raw = this.name(n);
+      const name = type === 'string' || type === 'concatenated string' || type === 'sliced string' || type === 'number' ? `(${type})`
+        // Compiled code is named by its function: one kind, as the addon's census counts it.
+        : type === 'code' && !raw.startsWith('system / ') && !raw.startsWith('(') ? '(compiled code)' : raw;
+      const key = `${type}\0${name}`;
+      const e = byKey.get(key) ?? { type, name, count: 0, size: 0 };
+      e.count++;
+      e.size += this.selfSize(n);
+      byKey.set(key, e);
+    }
+    return [...byKey.values()].sort((a, b) => b.size - a.size);
+  }
+}

@@ -1,0 +1,129 @@
+// Who holds the instances of a type: each one's shortest retaining path from
+// the GC roots, written as the program names things (`registry Map → value
+// Session → .history Array → [i] Visit`), and identical paths clustered into
+// one line with a count and their shallow bytes, so a million list entries
+// held by one list are one answer (memlab clusters the same way).
+import { HeapGraph } from './graph';
+
+export interface RetainerCluster {
+  /** The rendered path, indexes written [i]. */
+  path: string;
+  count: number;
+  /** Shallow bytes of the instances it holds. */
+  size: number;
+  /** One instance's heap snapshot id (to find it in DevTools). */
+  exampleId: number;
+}
+
+export interface RetainersResult {
+  type: string;
+  /** Why this type: given, or chosen. */
+  chosen: string;
+  instances: number;
+  size: number;
+  /** Instances no strong path reaches (garbage the snapshot kept, or held only weakly). */
+  unreachable: number;
+  clusters: RetainerCluster[];
+}
+
+/** JavaScript's own constructors: not the type a leak is named by when none is given. */
+const BUILTIN = new Set(['Object', 'Array', 'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'Promise', 'Error', 'RegExp', 'Date',
+  'Function', 'ArrayBuffer', 'SharedArrayBuffer', 'DataView', 'Uint8Array', 'Int8Array', 'Uint16Array', 'Int16Array', 'Uint32Array',
+  'Int32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'Uint8ClampedArray', 'Buffer', 'String', 'Number',
+  'Boolean', 'Symbol', 'Arguments', 'Generator', 'AsyncFunction', 'Proxy', 'FinalizationRegistry', 'global', 'Window', 'Module',
+  'EventEmitter', 'URL', 'TextDecoder', 'TextEncoder', 'AbortController', 'AbortSignal']);
+
+/** Object types by count, largest first: [name, count, shallow bytes]. */
+export function objectTypes(g: HeapGraph): [string, number, number][] {
+  const by = new Map<string, [string, number, number]>();
+  for (let n = 0; n < g.nodeCount; n++) {
+    if (g.type(n) !== 'object') continue;
+    const name = g.name(n);
+    const e = by.get(name) ?? [name, 0, 0];
+    e[1]++;
+    e[2] += g.selfSize(n);
+    by.set(name, e);
+  }
+  return [...by.values()].sort((a, b) => b[1] - a[1] || b[2] - a[2]);
+}
+
+/** The program's own type holding the most: its instances' shallow bytes, then count. */
+export function defaultType(g: HeapGraph): string | null {
+  const own = objectTypes(g).filter(([name]) => name !== '' && !name.startsWith('(') && !name.startsWith('system') &&
+    !name.startsWith('Internal') && !BUILTIN.has(name) && /^[A-Za-z_$][\w$]*$/.test(name));
+  own.sort((a, b) => b[2] - a[2] || b[1] - a[1]);
+  return own.length > 0 ? own[0][0] : null;
+}
+
+/** One holder's part of a path. */
+function holderName(g: HeapGraph, n: number): string {
+  const t = g.type(n);
+  if (t === 'object') return g.name(n);
+  if (t === 'closure') return `${g.name(n) || '(anonymous)'}()`;
+  if (t === 'string' || t === 'concatenated string' || t === 'sliced string') return 'string';
+  return '';
+}
+
+const COLLECTIONS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet']);
+
+/** The path from the roots to `n` as the program names it. */
+export function renderPath(g: HeapGraph, n: number): string | null {
+  const parent = g.parentEdges();
+  const edges: number[] = [];
+  for (let x = n; parent[x] >= 0; x = g.edgeFrom(parent[x])) edges.unshift(parent[x]);
+  if (edges.length === 0 && n !== 0) return null;
+  const parts: string[] = [];
+  let inCollection = false;
+  for (const e of edges) {
+    const from = g.edgeFrom(e);
+    // The synthetic roots ((GC roots), (Stack roots)...) are not the program's names.
+    if (g.type(from) === 'synthetic') continue;
+    const to = g.edgeTo(e);
+    const type = g.edgeType(e);
+    const name = g.edgeName(e);
+    let label = '';
+    if (type === 'context') label = String(name);
+    else if (type === 'property') label = `.${String(name)}`;
+    else if (type === 'element') label = inCollection ? 'value' : '[i]';
+    else if ((type === 'internal' || type === 'hidden') && COLLECTIONS.has(g.name(from)) && name === 'table') {
+      inCollection = true;
+      continue;
+    } else if ((type === 'internal' || type === 'hidden') && inCollection) label = 'value';
+    if (label === 'value') inCollection = false;
+    const holder = holderName(g, to);
+    const part = [label, holder].filter((x) => x !== '').join(' ');
+    if (part !== '' && part !== 'system / Context') parts.push(part);
+  }
+  return parts.join(' → ');
+}
+
+export function retainersOf(g: HeapGraph, typeName: string | null, top = 10): RetainersResult {
+  const type = typeName ?? defaultType(g);
+  if (type === null) throw new RangeError('no object type of the program\'s own in this heap snapshot: give one with --type');
+  const clusters = new Map<string, RetainerCluster>();
+  let instances = 0;
+  let size = 0;
+  let unreachable = 0;
+  for (let n = 0; n < g.nodeCount; n++) {
+    if (g.type(n) !== 'object' || g.name(n) !== type) continue;
+    instances++;
+    size += g.selfSize(n);
+    const path = renderPath(g, n);
+    if (path === null) {
+      unreachable++;
+      continue;
+    }
+    const c = clusters.get(path) ?? { path, count: 0, size: 0, exampleId: g.id(n) };
+    c.count++;
+    c.size += g.selfSize(n);
+    clusters.set(path, c);
+  }
+  if (instances === 0) {
+    const known = objectTypes(g).slice(0, 20).map(([name, count]) => `${name || '(no name)'} (${count})`);
+    throw new RangeError(`no objects of type "${type}" in this heap snapshot (the most common: ${known.join(', ')})`);
+  }
+  return {
+    type, chosen: typeName === null ? 'the program\'s type holding the most bytes' : 'given', instances, size, unreachable,
+    clusters: [...clusters.values()].sort((a, b) => b.count - a.count || b.size - a.size).slice(0, top),
+  };
+}
