@@ -244,3 +244,32 @@ export function retainers(options: RetainersOptions = {}): import('./heap/retain
   }
 }
 
+export type { SuspectsResult } from './heap/track';
+
+/**
+ * Tracks allocations for `seconds` (default 60), then answers which code
+ * allocated the objects still live and what holds them: groups of
+ * (allocating function, retaining path) ranked by bytes. Precise mode is on
+ * for the window (when the addon is there) so inlined callees are named.
+ * Costs more than sampling while it runs (see the result's note); rejects
+ * while another window runs. `stopSuspects()` ends a window early.
+ */
+export function suspects(options: { seconds?: number; top?: number } = {}): Promise<import('./heap/track').SuspectsResult> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { trackSuspects } = require('./heap/track') as typeof import('./heap/track');
+  const switchable = nativeAvailability().available;
+  return trackSuspects({
+    ...options,
+    setPrecise: switchable ? (on: boolean) => {
+      if (on && preciseNow()) return false; // already on: leave it as it is, and on after
+      return switchPrecise(on).changed;
+    } : undefined,
+  });
+}
+
+/** Ends a running suspects() window now; false when none runs. */
+export function stopSuspects(): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (require('./heap/track') as typeof import('./heap/track')).stopSuspects();
+}
+

@@ -6,10 +6,12 @@ import { model } from './api';
 
 export {
   start, stop, isTracing, isAvailable, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark,
-  setPrecise, isPrecise, census, retainers,
+  setPrecise, isPrecise, census, retainers, suspects, stopSuspects,
 } from './api';
 export type { StartOptions, TracedMemory, Availability, CensusOptions, RetainersOptions } from './api';
 export type { RetainersResult, RetainerCluster } from './heap/retainers';
+export type { SuspectsResult } from './heap/track';
+export type { Suspect } from './heap/suspects';
 export type { Census, CensusEntry, CensusGrowth } from './model/census';
 export { censusGrowth } from './model/census';
 export type { ArgvMode } from './redact';

@@ -75,7 +75,9 @@ test('retainers() in the process and GET /retainers on the admin endpoint', asyn
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (d) => { stderr += d; });
+  child.stdout.on('data', (d) => { stdout += d; });
   try {
     const base = await new Promise((resolve, reject) => {
       const wait = () => {
@@ -95,7 +97,39 @@ test('retainers() in the process and GET /retainers on the admin endpoint', asyn
     const bad = await fetch(`${base}/retainers?type=Nope`, { headers });
     assert.equal(bad.status, 400);
     assert.match((await bad.json()).error, /no objects of type "Nope" in this heap snapshot \(the most common: .*BuiltinModule/);
+    // A suspects window over the app's own traffic: the cache it keeps per request is joined with its holder.
+    const port = await new Promise((resolve) => {
+      const m = /app (\d+)/.exec(stdout);
+      if (m) resolve(Number(m[1]));
+    });
+    let answered = false;
+    const window = fetch(`${base}/suspects?seconds=1&limit=5`, { method: 'POST', headers }).finally(() => { answered = true; });
+    // Traffic for as long as the window is open.
+    while (!answered) await fetch(`http://127.0.0.1:${port}/`).then((x) => x.text());
+    const sus = await window;
+    assert.equal(sus.status, 200, await sus.clone().text());
+    const body2 = await sus.json();
+    assert.equal(body2.seconds, 1);
+    const cached = body2.suspects.find((s) => s.function === 'cacheResult');
+    assert.ok(cached, JSON.stringify(body2.suspects));
+    assert.match(cached.path, /cache Array → \[i\] Object/);
   } finally {
     child.kill();
   }
+});
+
+test('suspects(): allocating function joined with its objects\' retaining path; one window at a time', () => {
+  const r = runPlain('suspects-app.js');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.match(out.second, /already running \(one at a time\)/);
+  const top = out.result.suspects[0];
+  assert.equal(top.function, 'remember');
+  assert.ok(top.file.endsWith('suspects-app.js'));
+  const source = fs.readFileSync(path.join(FIXTURES, 'suspects-app.js'), 'utf8').split('\n');
+  assert.match(source[top.line - 1], /function remember\(/, 'the allocating function\'s definition line');
+  assert.equal(top.path, 'registry Map → value Session → .history Array → [i] Visit');
+  assert.equal(top.count, out.visits, 'every Visit of the window, none lost to compaction');
+  assert.ok(out.result.precise, 'precise mode was on for the window');
+  assert.match(out.result.note, /allocation tracking/);
 });

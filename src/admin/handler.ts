@@ -61,7 +61,7 @@ interface Route {
   method: 'GET' | 'POST';
   params: readonly string[];
   gcDefault: boolean;
-  run: (q: Query) => Reply;
+  run: (q: Query) => Reply | Promise<Reply>;
   /** A GET beside the POST (the state the POST changes), when there is one. */
   get?: () => Reply;
 }
@@ -138,6 +138,7 @@ class LiveState {
       census: { method: 'GET', params: ['limit', 'gc'], gcDefault: true, run: (q) => this.census(q) },
       growth: { method: 'GET', params: ['limit', 'gc'], gcDefault: true, run: (q) => this.growth(q) },
       retainers: { method: 'GET', params: ['type', 'limit'], gcDefault: false, run: (q) => this.retainers(q) },
+      suspects: { method: 'POST', params: ['seconds', 'limit'], gcDefault: false, run: (q) => this.suspects(q) },
     };
   }
 
@@ -240,6 +241,18 @@ class LiveState {
     if (walked.value instanceof RangeError) throw new BadRequest(walked.value.message);
     const input = { file: 'live', result: walked.value };
     return ok({ ...r.retainersJson(input), gc: walked.gc }, r.retainersText(input));
+  }
+
+  /**
+   * Allocation tracking for a window, then allocating code joined with
+   * retaining paths. Runs only when asked, one at a time (the gate holds
+   * other admin requests meanwhile); POST /stop ends the window early.
+   */
+  private async suspects(q: Query): Promise<Reply> {
+    const r = render();
+    const result = await api.suspects({ seconds: q.seconds, top: q.limit });
+    const input = { source: 'live', ...result };
+    return ok(r.suspectsJson(input), r.suspectsText(input));
   }
 
   /** A census (no tracing needed; written into the trace when tracing to a file). */
@@ -358,6 +371,8 @@ export function adminHandler(options: AdminOptions): AdminHandler {
       const query = parseQuery(parsed.searchParams, route.params, route.gcDefault);
       // The request body is not used; drain it so the connection stays usable.
       req.resume();
+      // POST /stop also ends a suspects window at once: that job holds the gate until its window ends.
+      if (name === 'stop' && req.method === 'POST') api.stopSuspects();
       // Same handler, route and query while one is waiting or running: the same answer.
       const run = req.method === route.method || !get ? () => route.run(query) : get;
       const queued = gate.submit(`${handlerId} ${req.method} ${name} ${JSON.stringify(query)}`, run,

@@ -8,6 +8,7 @@ import { pprofCommand, PPROF_HELP } from './pprof';
 import { REPORT_HELP, reportCommand } from './report';
 import { retainersCommand, RETAINERS_HELP } from './retainers';
 import { runCommand } from './run';
+import { suspectsCommand, SUSPECTS_HELP } from './suspects';
 import { timelineCommand, TIMELINE_HELP } from './timeline';
 
 export const MAIN_HELP = `Usage: alloctrace <command> [options]
@@ -24,6 +25,7 @@ Commands:
   html FILE... -o report.html     a self-contained page: timeline, diff, flame graph
   census FILE [--compare-to C]    object censuses in the trace (or heap snapshots), growth
   retainers FILE.heapsnapshot     who holds a type's instances: retaining paths
+  suspects FILE.heapsnapshot      allocating code joined with what holds its objects
 
 alloctrace <command> --help shows a command's options.
 
@@ -47,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
       if (command === 'help' && rest[0] === 'report') process.stdout.write(`${REPORT_HELP}\n`);
       else if (command === 'help' && rest[0] === 'info') process.stdout.write(`${INFO_HELP}\n`);
       else if (command === 'help' && rest[0] === 'leaks') process.stdout.write(`${LEAKS_HELP}\n`);
+      else if (command === 'help' && rest[0] === 'suspects') process.stdout.write(`${SUSPECTS_HELP}\n`);
       else if (command === 'help' && rest[0] === 'retainers') process.stdout.write(`${RETAINERS_HELP}\n`);
       else if (command === 'help' && rest[0] === 'html') process.stdout.write(`${HTML_HELP}\n`);
       else if (command === 'help' && rest[0] === 'pprof') process.stdout.write(`${PPROF_HELP}\n`);
@@ -73,6 +76,8 @@ export async function main(argv: string[]): Promise<number> {
       return htmlCommand(rest);
     case 'retainers':
       return retainersCommand(rest);
+    case 'suspects':
+      return suspectsCommand(rest);
     case 'census':
       return censusCommand(rest);
     case 'run':
@@ -80,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     default:
       say(command.startsWith('-')
         ? `unknown option ${command} (see alloctrace --help)`
-        : `unknown command "${command}" (commands: run, report, info, leaks, timeline, pprof, html, census, retainers; see alloctrace --help)`);
+        : `unknown command "${command}" (commands: run, report, info, leaks, timeline, pprof, html, census, retainers, suspects; see alloctrace --help)`);
       return EXIT_USAGE;
   }
 }

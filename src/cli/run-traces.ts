@@ -87,6 +87,9 @@ export function findRunTraces(pattern: string, rootPid: number | undefined, sinc
     if (!stat.isFile() || stat.mtimeMs < sinceMs) continue;
     const g = m.groups ?? {};
     const header = firstHeader(file);
+    // An earlier run's file written just before this run began passes the (coarse) file time; its
+    // Header says when its tracing started: before this run, so not one of its processes.
+    if (header && header.startTimeUnixNs > 0 && header.startTimeUnixNs / 1e6 < sinceMs) continue;
     found.push({
       file,
       pid: header ? header.pid : g.pid === undefined ? null : Number(g.pid),

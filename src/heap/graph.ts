@@ -14,6 +14,7 @@ export class HeapGraph {
   private readonly idOf: number;
   private readonly sizeOf: number;
   private readonly edgeCountOf: number;
+  private readonly traceOf: number;
   private readonly edgeTypeOf: number;
   private readonly edgeNameOf: number;
   private readonly edgeToOf: number;
@@ -32,6 +33,7 @@ export class HeapGraph {
     this.idOf = m.node_fields.indexOf('id');
     this.sizeOf = m.node_fields.indexOf('self_size');
     this.edgeCountOf = m.node_fields.indexOf('edge_count');
+    this.traceOf = m.node_fields.indexOf('trace_node_id');
     this.edgeTypeOf = m.edge_fields.indexOf('type');
     this.edgeNameOf = m.edge_fields.indexOf('name_or_index');
     this.edgeToOf = m.edge_fields.indexOf('to_node');
@@ -56,6 +58,11 @@ export class HeapGraph {
 
   id(n: number): number {
     return this.data.nodes[n * this.nf + this.idOf];
+  }
+
+  /** The allocation trace node of an object allocated while tracking was on; 0 otherwise. */
+  traceNodeId(n: number): number {
+    return this.traceOf < 0 ? 0 : this.data.nodes[n * this.nf + this.traceOf];
   }
 
   selfSize(n: number): number {

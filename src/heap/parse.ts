@@ -21,6 +21,10 @@ export interface HeapSnapshotData {
   /** edge_fields.length numbers per edge; to_node is an index into `nodes`. */
   edges: Uint32Array;
   strings: string[];
+  /** With allocation tracking: trace_function_info_fields per function (names are string indexes). */
+  traceFunctionInfos: number[];
+  /** With allocation tracking: the allocation-stack tree, nested as V8 writes it. */
+  traceTree: unknown[];
   bytes: number;
 }
 
@@ -215,6 +219,8 @@ export function readHeapSnapshot(file: string, onProgress?: (done: number, total
     let nodes: Uint32Array | null = null;
     let edges: Uint32Array | null = null;
     let strings: string[] | null = null;
+    let traceFunctionInfos: number[] = [];
+    let traceTree: unknown[] = [];
     for (;;) {
       const c = cur.skipSpace();
       if (c === 0x7d || c < 0) break;
@@ -237,6 +243,11 @@ export function readHeapSnapshot(file: string, onProgress?: (done: number, total
         else edges = arr;
       } else if (key === 'strings') {
         strings = cur.stringArray();
+      } else if (key === 'trace_function_infos') {
+        // Small (one entry per allocating function) but may hold -1: plain JSON.
+        traceFunctionInfos = JSON.parse(cur.rawValue()) as number[];
+      } else if (key === 'trace_tree') {
+        traceTree = JSON.parse(cur.rawValue()) as unknown[];
       } else {
         cur.rawValue();
       }
@@ -246,7 +257,7 @@ export function readHeapSnapshot(file: string, onProgress?: (done: number, total
     }
     return {
       meta, nodeCount: nodes.length / meta.node_fields.length, edgeCount: edges.length / meta.edge_fields.length,
-      nodes, edges, strings, bytes: size,
+      nodes, edges, strings, traceFunctionInfos, traceTree, bytes: size,
     };
   } finally {
     fs.closeSync(fd);

@@ -73,6 +73,8 @@ export function renderPath(g: HeapGraph, n: number): string | null {
   for (let x = n; parent[x] >= 0; x = g.edgeFrom(parent[x])) edges.unshift(parent[x]);
   if (edges.length === 0 && n !== 0) return null;
   const parts: string[] = [];
+  // Where the program's own names start: its first closure or module variable.
+  let firstVariable = -1;
   let inCollection = false;
   for (const e of edges) {
     const from = g.edgeFrom(e);
@@ -82,7 +84,10 @@ export function renderPath(g: HeapGraph, n: number): string | null {
     const type = g.edgeType(e);
     const name = g.edgeName(e);
     let label = '';
-    if (type === 'context') label = String(name);
+    if (type === 'context') {
+      label = String(name);
+      if (firstVariable < 0) firstVariable = parts.length;
+    }
     else if (type === 'property') label = `.${String(name)}`;
     else if (type === 'element') label = inCollection ? 'value' : '[i]';
     else if ((type === 'internal' || type === 'hidden') && COLLECTIONS.has(g.name(from)) && name === 'table') {
@@ -93,8 +98,11 @@ export function renderPath(g: HeapGraph, n: number): string | null {
     const holder = holderName(g, to);
     const part = [label, holder].filter((x) => x !== '').join(' ');
     if (part !== '' && part !== 'system / Context') parts.push(part);
+    else if (type === 'context' && firstVariable === parts.length) firstVariable = -1;
   }
-  return parts.join(' → ');
+  // What held the variable's scope (a pending promise's callback, a timer) is not the leak's name.
+  const named = firstVariable >= 0 ? parts.slice(firstVariable) : parts;
+  return named.length > 0 ? named.join(' → ') : '(the runtime\'s own roots)';
 }
 
 export function retainersOf(g: HeapGraph, typeName: string | null, top = 10): RetainersResult {

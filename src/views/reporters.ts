@@ -10,6 +10,7 @@ import type { TraceInfo } from '../replay/replay';
 import { formatTextCensusReport, JsonCensusReport, toJsonCensusReport } from './census';
 import { formatTextInfo, JsonInfo, toJsonInfo } from './info';
 import { formatTextRetainers, JsonRetainers, RetainersInput, toJsonRetainers } from './retainers';
+import { formatTextSuspects, JsonSuspects, SuspectsInput, toJsonSuspects } from './suspects';
 import { JSON_SCHEMA, JsonReport, toJsonReport } from './json';
 import { formatTextLeaks, JsonLeaks, toJsonLeaks } from './leaks';
 import { formatTextTimeline, JsonTimeline, toJsonTimeline } from './timeline';
@@ -63,9 +64,16 @@ export const retainersReporter: Reporter<RetainersInput, JsonRetainers> = {
   json: toJsonRetainers,
 };
 
+export const suspectsReporter: Reporter<SuspectsInput, JsonSuspects> = {
+  describe: 'allocating code joined with what still holds its objects',
+  text: formatTextSuspects,
+  json: toJsonSuspects,
+};
+
 /** Every reporter by the command that shows it. */
 export const REPORTERS = {
   retainers: retainersReporter,
+  suspects: suspectsReporter,
   report: reportReporter,
   info: infoReporter,
   leaks: leaksReporter,

@@ -1,0 +1,57 @@
+// `alloctrace suspects`: allocating code and retaining paths joined, from a
+// heap snapshot saved with allocation tracking on.
+import { parseArgs } from 'node:util';
+import { HeapGraph } from '../heap/graph';
+import { HeapSnapshotError, readHeapSnapshot } from '../heap/parse';
+import { suspectsOf } from '../heap/suspects';
+import { jsonText, REPORTERS } from '../views/reporters';
+import { parseCommandArgs } from './args';
+import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
+
+export const SUSPECTS_HELP = `Usage: alloctrace suspects FILE.heapsnapshot [--top N] [--json]
+
+For a heap snapshot taken while allocations were tracked (DevTools'
+"Allocation instrumentation on timeline", or the inspector's
+HeapProfiler.startTrackingHeapObjects): the objects allocated then and still
+live, grouped by the function that allocated them and the path that holds
+them, most bytes first. In a running process use suspects() in the API or
+POST /suspects?seconds=N on the admin endpoint.
+
+Options:
+  --top N     groups shown (default 10)
+  --json      one JSON object on stdout
+  -h, --help  this help
+
+${EXIT_CODES_HELP}`;
+
+export function suspectsCommand(argv: string[]): number {
+  try {
+    const parsed = parseCommandArgs('suspects', () => parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: { top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
+    const v = parsed.values;
+    if (v.help) {
+      process.stdout.write(`${SUSPECTS_HELP}\n`);
+      return EXIT_OK;
+    }
+    if (parsed.positionals.length !== 1) throw new UsageError('suspects: give one heap snapshot FILE (see alloctrace suspects --help)');
+    const top = v.top === undefined ? 10 : /^\s*\d+\s*$/.test(v.top) ? Number(v.top) : NaN;
+    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a whole number above 0, not "${v.top}"`);
+    const file = parsed.positionals[0];
+    let graph: HeapGraph;
+    try {
+      graph = new HeapGraph(readHeapSnapshot(file));
+    } catch (err) {
+      if (err instanceof HeapSnapshotError) throw new UsageError(`${file}: ${err.message}`);
+      throw err;
+    }
+    if (graph.data.traceTree.length === 0) throw new UsageError(`${file}: no allocation traces in this heap snapshot (take it with allocation tracking on)`);
+    const r = suspectsOf(graph, top);
+    const input = { source: file, seconds: null, snapshotMs: null, precise: null, note: null, ...r };
+    process.stdout.write(v.json ? jsonText(REPORTERS.suspects, input) : REPORTERS.suspects.text(input));
+    return EXIT_OK;
+  } catch (err) {
+    return reportFailure(err);
+  }
+}

@@ -1,0 +1,104 @@
+// The suspects window: allocation tracking on (the inspector records every
+// allocation's stack, with compaction off so objects keep their traces, and
+// precise mode on so inlined callees are named), then the heap snapshot that
+// stopping it writes, read back and joined: allocating code with retaining
+// path. Costs more than sampling while it runs; never runs unasked; one at a time.
+import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import { HeapGraph } from './graph';
+import { readHeapSnapshot } from './parse';
+import { Suspect, suspectsOf } from './suspects';
+
+export interface SuspectsOptions {
+  /** How long allocations are tracked (default 60). */
+  seconds?: number;
+  /** Groups shown (default 10). */
+  top?: number;
+  /** Switches precise mode on for the window (default true); `setPrecise` is given when alloctrace's addon is there. */
+  setPrecise?: (on: boolean) => boolean;
+}
+
+export interface SuspectsResult {
+  seconds: number;
+  /** Objects allocated in the window and still live at its end, and their shallow bytes. */
+  tracked: number;
+  trackedSize: number;
+  suspects: Suspect[];
+  /** How long the app was paused for the closing heap snapshot, ms. */
+  snapshotMs: number;
+  precise: boolean;
+  note: string;
+}
+
+const COST_NOTE = 'allocation tracking records the stack of every allocation while the window is open: allocation-heavy code ' +
+  'runs several times slower meanwhile (bench/suspects.js measures it), and closing the window pauses the app for a heap snapshot';
+
+let running: { stop: () => void } | null = null;
+
+/** Ends a running window now (the answer comes as usual); false when none runs. */
+export function stopSuspects(): boolean {
+  if (!running) return false;
+  running.stop();
+  return true;
+}
+
+function post<T>(session: inspector.Session, method: string, params: object = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    session.post(method, params, (err: Error | null, result?: object) => (err ? reject(err) : resolve(result as T)));
+  });
+}
+
+export async function trackSuspects(options: SuspectsOptions = {}): Promise<SuspectsResult> {
+  if (running) throw new Error('a suspects window is already running (one at a time)');
+  const seconds = options.seconds ?? 60;
+  let stop: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, seconds * 1000);
+    stop = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  running = { stop: () => stop() };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alloctrace-suspects-'));
+  const session = new inspector.Session();
+  session.connect();
+  let precise = false;
+  try {
+    // Objects the GC moves lose their allocation trace (see DESIGN.md): no compaction while tracking.
+    v8.setFlagsFromString('--no-compact');
+    precise = options.setPrecise ? options.setPrecise(true) : false;
+    await post(session, 'HeapProfiler.enable');
+    await post(session, 'HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+    await ended;
+    const file = path.join(dir, 'window.heapsnapshot');
+    const fd = fs.openSync(file, 'wx', 0o600);
+    const onChunk = (m: { params: { chunk: string } }): void => {
+      fs.writeSync(fd, m.params.chunk);
+    };
+    session.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+    const t0 = process.hrtime.bigint();
+    try {
+      // Stopping writes the snapshot with every live object's trace node.
+      await post(session, 'HeapProfiler.stopTrackingHeapObjects', { reportProgress: false });
+    } finally {
+      session.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+      fs.closeSync(fd);
+    }
+    const snapshotMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const ownDir = path.dirname(__dirname) + path.sep;
+    const own = (f: string): boolean => f === 'node:inspector' || f.startsWith(ownDir);
+    const { suspects, tracked, trackedSize } = suspectsOf(new HeapGraph(readHeapSnapshot(file)), options.top ?? 10, own);
+    return { seconds, tracked, trackedSize, suspects, snapshotMs, precise, note: COST_NOTE };
+  } finally {
+    v8.setFlagsFromString('--compact');
+    if (precise && options.setPrecise) options.setPrecise(false);
+    await post(session, 'HeapProfiler.disable').catch(() => undefined);
+    session.disconnect();
+    fs.rmSync(dir, { recursive: true, force: true });
+    running = null;
+  }
+}
