@@ -1,5 +1,5 @@
 'use strict';
-// `npm run bench` = node bench/run.js [callgrind|http|poll|size|report|resilience|precise|admin|all ...] [--quick] [--node PATH]
+// `npm run bench` = node bench/run.js [callgrind|http|poll|size|report|resilience|precise|admin|suspects|all ...] [--quick] [--node PATH]
 // Runs the chosen parts (default: all), writes each part's JSON to bench/out/
 // and prints one summary table of the figures against their targets.
 // --node PATH measures programs run by another Node line's binary (its addon
@@ -35,10 +35,11 @@ const PARTS = {
   resilience: () => require('./resilience').runResilience,
   precise: () => require('./precise').runPrecise,
   admin: () => require('./admin').runAdmin,
+  suspects: () => require('./suspects').runSuspects,
 };
 
 function usage() {
-  return 'usage: node bench/run.js [callgrind|http|poll|size|report|resilience|precise|admin|all ...] [--quick] [--node PATH]';
+  return 'usage: node bench/run.js [callgrind|http|poll|size|report|resilience|precise|admin|suspects|all ...] [--quick] [--node PATH]';
 }
 
 async function main(argv) {

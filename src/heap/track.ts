@@ -33,8 +33,9 @@ export interface SuspectsResult {
   note: string;
 }
 
-const COST_NOTE = 'allocation tracking records the stack of every allocation while the window is open: allocation-heavy code ' +
-  'runs several times slower meanwhile (bench/suspects.js measures it), and closing the window pauses the app for a heap snapshot';
+const COST_NOTE = 'allocation tracking records the stack of every allocation while the window is open, far more than sampling: ' +
+  'an allocation-only loop ran 73x slower in it (bench/suspects.js; code that mostly waits on I/O slows much less), and closing ' +
+  'the window pauses the app for a heap snapshot. Keep windows short'
 
 let running: { stop: () => void } | null = null;
 
