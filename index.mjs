@@ -7,7 +7,7 @@ import alloctrace from './dist/index.js';
 
 export const {
   start, stop, isTracing, isAvailable, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark,
-  setPrecise, isPrecise, census, censusGrowth, retainers, suspects, stopSuspects,
+  setPrecise, isPrecise, census, censusGrowth, retainers, largest, suspects, stopSuspects,
   adminHandler, koaAdmin, fastifyAdmin,
   profileCall, wrap, formatCallProfile,
   Snapshot, Filter, Statistic, StatisticDiff, Traceback, Frame,

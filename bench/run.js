@@ -1,5 +1,5 @@
 'use strict';
-// `npm run bench` = node bench/run.js [callgrind|http|poll|size|report|resilience|precise|admin|suspects|all ...] [--quick] [--node PATH]
+// `npm run bench` = node bench/run.js [callgrind|http|poll|size|report|resilience|precise|admin|suspects|heapsnapshot|all ...] [--quick] [--node PATH]
 // Runs the chosen parts (default: all), writes each part's JSON to bench/out/
 // and prints one summary table of the figures against their targets.
 // --node PATH measures programs run by another Node line's binary (its addon
@@ -36,10 +36,11 @@ const PARTS = {
   precise: () => require('./precise').runPrecise,
   admin: () => require('./admin').runAdmin,
   suspects: () => require('./suspects').runSuspects,
+  heapsnapshot: () => require('./heapsnapshot').runHeapsnapshot,
 };
 
 function usage() {
-  return 'usage: node bench/run.js [callgrind|http|poll|size|report|resilience|precise|admin|suspects|all ...] [--quick] [--node PATH]';
+  return 'usage: node bench/run.js [callgrind|http|poll|size|report|resilience|precise|admin|suspects|heapsnapshot|all ...] [--quick] [--node PATH]';
 }
 
 async function main(argv) {

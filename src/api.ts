@@ -238,7 +238,32 @@ export function retainers(options: RetainersOptions = {}): import('./heap/retain
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alloctrace-heap-'));
   try {
     const file = v8.writeHeapSnapshot(path.join(dir, 'heap.heapsnapshot'));
-    return retainersOf(new HeapGraph(readHeapSnapshot(file)), options.type ?? null, options.top ?? 10);
+    const graph = new HeapGraph(readHeapSnapshot(file));
+    return retainersOf(graph, options.type ?? null, options.top ?? 10);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The objects holding the most now (retained size), with their retaining
+ * paths and previews (keys and value types; values only with `values`).
+ * Pauses the app for V8's heap snapshot, like retainers().
+ */
+export function largest(options: { top?: number; values?: boolean } = {}): import('./heap/largest').LargeObject[] {
+  /* eslint-disable @typescript-eslint/no-var-requires */
+  const fs = require('node:fs') as typeof import('node:fs');
+  const os = require('node:os') as typeof import('node:os');
+  const path = require('node:path') as typeof import('node:path');
+  const v8 = require('node:v8') as typeof import('node:v8');
+  const { readHeapSnapshot } = require('./heap/parse') as typeof import('./heap/parse');
+  const { HeapGraph } = require('./heap/graph') as typeof import('./heap/graph');
+  const { largestObjects } = require('./heap/largest') as typeof import('./heap/largest');
+  /* eslint-enable @typescript-eslint/no-var-requires */
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alloctrace-heap-'));
+  try {
+    const file = v8.writeHeapSnapshot(path.join(dir, 'heap.heapsnapshot'));
+    return largestObjects(new HeapGraph(readHeapSnapshot(file)), options.top ?? 10, options.values ?? false);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

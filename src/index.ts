@@ -6,12 +6,13 @@ import { model } from './api';
 
 export {
   start, stop, isTracing, isAvailable, takeSnapshot, getTracedMemory, resetPeak, clearTraces, getTracebackLimit, mark,
-  setPrecise, isPrecise, census, retainers, suspects, stopSuspects,
+  setPrecise, isPrecise, census, retainers, largest, suspects, stopSuspects,
 } from './api';
 export type { StartOptions, TracedMemory, Availability, CensusOptions, RetainersOptions } from './api';
 export type { RetainersResult, RetainerCluster } from './heap/retainers';
 export type { SuspectsResult } from './heap/track';
 export type { Suspect } from './heap/suspects';
+export type { LargeObject } from './heap/largest';
 export type { Census, CensusEntry, CensusGrowth } from './model/census';
 export { censusGrowth } from './model/census';
 export type { ArgvMode } from './redact';

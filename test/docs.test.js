@@ -31,6 +31,7 @@ function outputs() {
     leaks: json(['leaks', native.file, '--json', '--group-by', 'traceback', '--top', '3']),
     timeline: json(['timeline', native.file, '--json']),
     retainers: json(['retainers', heapSnapshot, '--json']),
+    largest: json(['largest', heapSnapshot, '--json', '--top', '3']),
     census: json(['census', censusFile, '--json', '--compare-to', 'first', '--top', '3']),
   };
 }

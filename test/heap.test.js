@@ -97,6 +97,11 @@ test('retainers() in the process and GET /retainers on the admin endpoint', asyn
     const bad = await fetch(`${base}/retainers?type=Nope`, { headers });
     assert.equal(bad.status, 400);
     assert.match((await bad.json()).error, /no objects of type "Nope" in this heap snapshot \(the most common: .*BuiltinModule/);
+    const big = await fetch(`${base}/largest?limit=3`, { headers });
+    assert.equal(big.status, 200, await big.clone().text());
+    const bigBody = await big.json();
+    assert.equal(bigBody.objects.length, 3);
+    assert.ok(bigBody.objects.every((o) => o.retainedSize >= o.shallowSize && typeof o.path === 'string'));
     // A suspects window over the app's own traffic: the cache it keeps per request is joined with its holder.
     const port = await new Promise((resolve) => {
       const m = /app (\d+)/.exec(stdout);
@@ -132,4 +137,25 @@ test('suspects(): allocating function joined with its objects\' retaining path; 
   assert.equal(top.count, out.visits, 'every Visit of the window, none lost to compaction');
   assert.ok(out.result.precise, 'precise mode was on for the window');
   assert.match(out.result.note, /allocation tracking/);
+});
+
+test('largest: the registry and each Session by retained size, previews with keys and types, values only when asked', () => {
+  const r = cli(['largest', snapshot, '--top', '30', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.schema, 1);
+  const registry = out.objects.find((o) => o.path === 'registry Map');
+  assert.ok(registry, JSON.stringify(out.objects.map((o) => o.path)));
+  const sessions = out.objects.filter((o) => o.type === 'Session');
+  assert.equal(sessions.length, 10);
+  for (const s of sessions) {
+    assert.equal(s.preview, 'Session { user: string, history: Array(300) }');
+    assert.equal(s.path, 'registry Map → value Session');
+    // A Session holds its history and every Visit in it: retained well above its own size, and below the registry's.
+    assert.ok(s.retainedSize > 300 * 40 && s.retainedSize < registry.retainedSize, `${s.retainedSize}`);
+  }
+  assert.ok(out.objects.indexOf(registry) < out.objects.indexOf(sessions[0]), 'the registry retains every Session');
+  assert.doesNotMatch(r.stdout, /user-\d/, 'no values without --values');
+  const withValues = JSON.parse(cli(['largest', snapshot, '--top', '30', '--values', '--json']).stdout);
+  assert.ok(withValues.objects.some((o) => /^Session \{ user: "user-\d", history: Array\(300\) \}$/.test(o.preview)));
 });

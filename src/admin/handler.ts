@@ -139,6 +139,7 @@ class LiveState {
       growth: { method: 'GET', params: ['limit', 'gc'], gcDefault: true, run: (q) => this.growth(q) },
       retainers: { method: 'GET', params: ['type', 'limit'], gcDefault: false, run: (q) => this.retainers(q) },
       suspects: { method: 'POST', params: ['seconds', 'limit'], gcDefault: false, run: (q) => this.suspects(q) },
+      largest: { method: 'GET', params: ['limit', 'values'], gcDefault: false, run: (q) => this.largest(q) },
     };
   }
 
@@ -241,6 +242,15 @@ class LiveState {
     if (walked.value instanceof RangeError) throw new BadRequest(walked.value.message);
     const input = { file: 'live', result: walked.value };
     return ok({ ...r.retainersJson(input), gc: walked.gc }, r.retainersText(input));
+  }
+
+  /** The objects holding the most: a heap snapshot like /retainers, on the same budget. */
+  private largest(q: Query): Reply {
+    const r = render();
+    const walked = gcLimit.walk(false, () => api.largest({ top: q.limit, values: q.values }), gate.crowded);
+    if ('refused' in walked) throw new WalkRefused(Math.max(1, Math.ceil(walked.refused.nextGcInMs / 1000)));
+    const input = { file: 'live', values: q.values, objects: walked.value };
+    return ok({ ...r.largestJson(input), gc: walked.gc }, r.largestText(input));
   }
 
   /**

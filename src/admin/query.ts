@@ -10,6 +10,8 @@ export interface Query {
   gc: boolean;
   cumulative: boolean;
   name: string | undefined;
+  /** GET /largest: show values in previews. */
+  values: boolean;
   /** POST /suspects: the window, in seconds. */
   seconds: number;
   /** GET /retainers: the constructor's name; undefined: the program's type holding the most. */
@@ -53,7 +55,7 @@ function flag(name: string, value: string): boolean {
 /** `allowed`: the parameters this endpoint takes; `gcDefault`: whether it GCs unless told. */
 export function parseQuery(params: URLSearchParams, allowed: readonly string[], gcDefault: boolean): Query {
   const q: Query = {
-    groupBy: 'lineno', limit: 10, gc: gcDefault, cumulative: false, name: undefined, seconds: 60, type: undefined, hide: [], on: undefined,
+    groupBy: 'lineno', limit: 10, gc: gcDefault, cumulative: false, name: undefined, values: false, seconds: 60, type: undefined, hide: [], on: undefined,
     precise: true, preciseForMs: DEFAULT_PRECISE_FOR_MS,
   };
   const seen = new Set<string>();
@@ -83,6 +85,9 @@ export function parseQuery(params: URLSearchParams, allowed: readonly string[], 
       case 'name':
         if (!NAME.test(value)) throw new BadRequest('name must be 1 to 100 letters, digits or . : @ / - _');
         q.name = value;
+        break;
+      case 'values':
+        q.values = flag('values', value);
         break;
       case 'seconds':
         if (!/^\d{1,4}$/.test(value) || Number(value) < 1 || Number(value) > 3600) throw new BadRequest('seconds must be a whole number from 1 to 3600');

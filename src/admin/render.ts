@@ -39,5 +39,7 @@ export { censusGrowth } from '../model/census';
 export { censusJson, formatTextCensus, formatTextGrowth, growthJson } from '../views/census';
 export const retainersJson = REPORTERS.retainers.json;
 export const retainersText = REPORTERS.retainers.text;
+export const largestJson = REPORTERS.largest.json;
+export const largestText = REPORTERS.largest.text;
 export const suspectsJson = REPORTERS.suspects.json;
 export const suspectsText = REPORTERS.suspects.text;

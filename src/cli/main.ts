@@ -6,7 +6,7 @@ import { infoCommand, INFO_HELP } from './info';
 import { leaksCommand, LEAKS_HELP } from './leaks';
 import { pprofCommand, PPROF_HELP } from './pprof';
 import { REPORT_HELP, reportCommand } from './report';
-import { retainersCommand, RETAINERS_HELP } from './retainers';
+import { largestCommand, LARGEST_HELP, retainersCommand, RETAINERS_HELP } from './retainers';
 import { runCommand } from './run';
 import { suspectsCommand, SUSPECTS_HELP } from './suspects';
 import { timelineCommand, TIMELINE_HELP } from './timeline';
@@ -25,6 +25,7 @@ Commands:
   html FILE... -o report.html     a self-contained page: timeline, diff, flame graph
   census FILE [--compare-to C]    object censuses in the trace (or heap snapshots), growth
   retainers FILE.heapsnapshot     who holds a type's instances: retaining paths
+  largest FILE.heapsnapshot       the objects holding the most, with path and preview
   suspects FILE.heapsnapshot      allocating code joined with what holds its objects
 
 alloctrace <command> --help shows a command's options.
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       else if (command === 'help' && rest[0] === 'info') process.stdout.write(`${INFO_HELP}\n`);
       else if (command === 'help' && rest[0] === 'leaks') process.stdout.write(`${LEAKS_HELP}\n`);
       else if (command === 'help' && rest[0] === 'suspects') process.stdout.write(`${SUSPECTS_HELP}\n`);
+      else if (command === 'help' && rest[0] === 'largest') process.stdout.write(`${LARGEST_HELP}\n`);
       else if (command === 'help' && rest[0] === 'retainers') process.stdout.write(`${RETAINERS_HELP}\n`);
       else if (command === 'help' && rest[0] === 'html') process.stdout.write(`${HTML_HELP}\n`);
       else if (command === 'help' && rest[0] === 'pprof') process.stdout.write(`${PPROF_HELP}\n`);
@@ -76,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
       return htmlCommand(rest);
     case 'retainers':
       return retainersCommand(rest);
+    case 'largest':
+      return largestCommand(rest);
     case 'suspects':
       return suspectsCommand(rest);
     case 'census':
@@ -85,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     default:
       say(command.startsWith('-')
         ? `unknown option ${command} (see alloctrace --help)`
-        : `unknown command "${command}" (commands: run, report, info, leaks, timeline, pprof, html, census, retainers, suspects; see alloctrace --help)`);
+        : `unknown command "${command}" (commands: run, report, info, leaks, timeline, pprof, html, census, retainers, largest, suspects; see alloctrace --help)`);
       return EXIT_USAGE;
   }
 }

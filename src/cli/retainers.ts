@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { HeapGraph } from '../heap/graph';
 import { HeapSnapshotError, readHeapSnapshot } from '../heap/parse';
+import { largestObjects } from '../heap/largest';
 import { retainersOf } from '../heap/retainers';
 import { jsonText, REPORTERS } from '../views/reporters';
 import { parseCommandArgs } from './args';
@@ -60,6 +61,59 @@ export function retainersCommand(argv: string[]): number {
     }
     const input = { file, result };
     process.stdout.write(v.json ? jsonText(REPORTERS.retainers, input) : REPORTERS.retainers.text(input));
+    return EXIT_OK;
+  } catch (err) {
+    return reportFailure(err);
+  }
+}
+
+export const LARGEST_HELP = `Usage: alloctrace largest FILE.heapsnapshot [--top N] [--values] [--json]
+
+The objects of a heap snapshot holding the most memory by retained size
+(what would be freed with them, from the dominator tree), each with its
+shortest retaining path and a preview of its shape: property names and the
+types of their values. Values are left out unless --values is given, since a
+heap holds tokens, passwords and personal data.
+
+Options:
+  --top N     objects shown (default 10)
+  --values    show string and number values in the previews (up to 40 characters)
+  --json      one JSON object on stdout
+  -h, --help  this help
+
+${EXIT_CODES_HELP}`;
+
+/** A heap snapshot file as a graph; a file that is not one is a usage error. */
+function graphOf(file: string): HeapGraph {
+  const progress = progressLine();
+  try {
+    return new HeapGraph(readHeapSnapshot(file, (done, total) => progress.onProgress(done, total, file)));
+  } catch (err) {
+    if (err instanceof HeapSnapshotError) throw new UsageError(`${file}: ${err.message}`);
+    throw err;
+  } finally {
+    progress.done();
+  }
+}
+
+export function largestCommand(argv: string[]): number {
+  try {
+    const parsed = parseCommandArgs('largest', () => parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: { top: { type: 'string' }, values: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
+    const v = parsed.values;
+    if (v.help) {
+      process.stdout.write(`${LARGEST_HELP}\n`);
+      return EXIT_OK;
+    }
+    if (parsed.positionals.length !== 1) throw new UsageError('largest: give one heap snapshot FILE (see alloctrace largest --help)');
+    const top = v.top === undefined ? 10 : /^\s*\d+\s*$/.test(v.top) ? Number(v.top) : NaN;
+    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a whole number above 0, not "${v.top}"`);
+    const file = parsed.positionals[0];
+    const values = v.values ?? false;
+    const input = { file, values, objects: largestObjects(graphOf(file), top, values) };
+    process.stdout.write(v.json ? jsonText(REPORTERS.largest, input) : REPORTERS.largest.text(input));
     return EXIT_OK;
   } catch (err) {
     return reportFailure(err);

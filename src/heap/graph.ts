@@ -124,6 +124,101 @@ export class HeapGraph {
     return (this.edgeSource as Uint32Array)[e];
   }
 
+  private dominators: Float64Array | null = null;
+
+  /**
+   * Retained sizes: what would be freed with each node, from the dominator
+   * tree over strong edges (Cooper, Harvey and Kennedy's iterative algorithm
+   * on a depth-first postorder). Nodes the root does not reach count for the root.
+   */
+  retainedSizes(): Float64Array {
+    if (this.dominators) return this.dominators;
+    const n = this.nodeCount;
+    const NONE = 0xffffffff;
+    const weak = this.edgeTypes.indexOf('weak');
+    const shortcut = this.edgeTypes.indexOf('shortcut');
+    const strong = (from: number, e: number): boolean => {
+      const t = this.data.edges[e * this.ef + this.edgeTypeOf];
+      return t !== weak && (t !== shortcut || from === 0);
+    };
+    const post = new Uint32Array(n).fill(NONE);
+    const order = new Uint32Array(n);
+    const stackNode = new Uint32Array(n);
+    const stackEdge = new Uint32Array(n);
+    const seen = new Uint8Array(n);
+    let count = 0;
+    let sp = 1;
+    stackNode[0] = 0;
+    stackEdge[0] = this.firstEdge[0];
+    seen[0] = 1;
+    while (sp > 0) {
+      const v = stackNode[sp - 1];
+      const e = stackEdge[sp - 1];
+      if (e < this.firstEdge[v + 1]) {
+        stackEdge[sp - 1] = e + 1;
+        const to = this.edgeTo(e);
+        if (!seen[to] && strong(v, e)) {
+          seen[to] = 1;
+          stackNode[sp] = to;
+          stackEdge[sp] = this.firstEdge[to];
+          sp++;
+        }
+      } else {
+        post[v] = count;
+        order[count++] = v;
+        sp--;
+      }
+    }
+    // Who points at each node (CSR of incoming edges).
+    const start = new Uint32Array(n + 1);
+    for (let e = 0; e < this.data.edgeCount; e++) start[this.edgeTo(e) + 1]++;
+    for (let v = 0; v < n; v++) start[v + 1] += start[v];
+    const fill = start.slice(0, n);
+    const fromNode = new Uint32Array(this.data.edgeCount);
+    const viaEdge = new Uint32Array(this.data.edgeCount);
+    for (let v = 0; v < n; v++) {
+      for (let e = this.firstEdge[v]; e < this.firstEdge[v + 1]; e++) {
+        const at = fill[this.edgeTo(e)]++;
+        fromNode[at] = v;
+        viaEdge[at] = e;
+      }
+    }
+    const idom = new Uint32Array(n).fill(NONE);
+    idom[0] = 0;
+    const intersect = (a: number, b: number): number => {
+      while (a !== b) {
+        while (post[a] < post[b]) a = idom[a];
+        while (post[b] < post[a]) b = idom[b];
+      }
+      return a;
+    };
+    for (let changed = true; changed;) {
+      changed = false;
+      for (let i = count - 2; i >= 0; i--) {
+        const v = order[i];
+        let best = NONE;
+        for (let k = start[v]; k < start[v + 1]; k++) {
+          const p = fromNode[k];
+          if (post[p] === NONE || idom[p] === NONE || !strong(p, viaEdge[k])) continue;
+          best = best === NONE ? p : intersect(p, best);
+        }
+        if (best !== NONE && idom[v] !== best) {
+          idom[v] = best;
+          changed = true;
+        }
+      }
+    }
+    const retained = new Float64Array(n);
+    for (let v = 0; v < n; v++) retained[v] = this.selfSize(v);
+    for (let i = 0; i < count - 1; i++) {
+      const v = order[i];
+      if (idom[v] !== NONE) retained[idom[v]] += retained[v];
+    }
+    for (let v = 0; v < n; v++) if (post[v] === NONE) retained[0] += this.selfSize(v);
+    this.dominators = retained;
+    return retained;
+  }
+
   /** Counts and shallow sizes by node type and name (objects by constructor). */
   census(): CensusEntry[] {
     const byKey = new Map<string, CensusEntry>();

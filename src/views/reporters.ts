@@ -9,6 +9,7 @@ import type { Timeline } from '../analysis/timeline';
 import type { TraceInfo } from '../replay/replay';
 import { formatTextCensusReport, JsonCensusReport, toJsonCensusReport } from './census';
 import { formatTextInfo, JsonInfo, toJsonInfo } from './info';
+import { formatTextLargest, JsonLargest, LargestInput, toJsonLargest } from './largest';
 import { formatTextRetainers, JsonRetainers, RetainersInput, toJsonRetainers } from './retainers';
 import { formatTextSuspects, JsonSuspects, SuspectsInput, toJsonSuspects } from './suspects';
 import { JSON_SCHEMA, JsonReport, toJsonReport } from './json';
@@ -70,8 +71,15 @@ export const suspectsReporter: Reporter<SuspectsInput, JsonSuspects> = {
   json: toJsonSuspects,
 };
 
+export const largestReporter: Reporter<LargestInput, JsonLargest> = {
+  describe: 'the objects holding the most (retained size), with retaining path and a redacted preview',
+  text: formatTextLargest,
+  json: toJsonLargest,
+};
+
 /** Every reporter by the command that shows it. */
 export const REPORTERS = {
+  largest: largestReporter,
   retainers: retainersReporter,
   suspects: suspectsReporter,
   report: reportReporter,
