@@ -54,11 +54,14 @@ test('html: a self-contained page that names the leak, diffs two moments and dra
     assert.match(topSite, /leak-rounds\.js:\d+:\d+ keepRecord/);
     // At B = the end, the page's figures are the report's.
     const { formatSize } = require('../dist/views/units');
+    const { displayFile } = require('../dist/model/paths');
     const report = JSON.parse(cli(['report', trace, '--group-by', 'function', '--json', '--top', '1000']).stdout);
     const rows = await tab.$$eval('#table tbody tr', (trs) => trs.map((row) => [row.querySelector('td.site').textContent, row.querySelector('td.size').textContent]));
     for (const stat of report.stats.filter((s) => s.frames.length > 0).slice(0, 5)) {
       const f = stat.frames[0];
-      const row = rows.find((x) => x[0].endsWith(`:${f.line}:${f.column} ${f.function || '(anonymous)'}`));
+      // The whole label: Node's own files have many "(anonymous)" functions at 1:1.
+      const label = `${displayFile(f.file, process.cwd())}:${f.line}:${f.column} ${f.function || '(anonymous)'}`;
+      const row = rows.find((x) => x[0] === label);
       assert.ok(row, `${f.function} in the page's table`);
       assert.equal(row[1], formatSize(stat.size), f.function);
     }
