@@ -211,8 +211,12 @@ export function isPrecise(): boolean {
 }
 
 export interface RetainersOptions {
-  /** The constructor's name; default: the program's own type whose instances hold the most bytes. */
+  /**
+   * The constructor's name; default: the program's own type that grew most
+   * since `since` (a census()), or without one the type holding the most bytes.
+   */
   type?: string;
+  since?: Census;
   /** Paths shown (default 10). */
   top?: number;
 }
@@ -239,7 +243,7 @@ export function retainers(options: RetainersOptions = {}): import('./heap/retain
   try {
     const file = v8.writeHeapSnapshot(path.join(dir, 'heap.heapsnapshot'));
     const graph = new HeapGraph(readHeapSnapshot(file));
-    return retainersOf(graph, options.type ?? null, options.top ?? 10);
+    return retainersOf(graph, options.type ?? null, options.top ?? 10, options.since ?? null);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -159,3 +159,14 @@ test('largest: the registry and each Session by retained size, previews with key
   const withValues = JSON.parse(cli(['largest', snapshot, '--top', '30', '--values', '--json']).stdout);
   assert.ok(withValues.objects.some((o) => /^Session \{ user: "user-\d", history: Array\(300\) \}$/.test(o.preview)));
 });
+
+test('retainers --compare-to OLD: the default type is the one that grew most since the older snapshot', () => {
+  const old = path.join(dir, 'old.heapsnapshot');
+  const o = runPlain('registry-leak.js', { args: [old, '100', '10'] });
+  assert.equal(o.status, 0, o.stderr);
+  const r = cli(['retainers', snapshot, '--compare-to', old, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.type, 'Visit');
+  assert.match(out.chosen, /grew most since ".*old\.heapsnapshot" \(\+2900\)/);
+});

@@ -34,10 +34,15 @@ test('a registry leak: /growth names Visit, /retainers the path through .history
     assert.equal(firstObject.name, 'Visit', JSON.stringify(grown.growth.grown.slice(0, 5)));
     assert.equal(firstObject.countDiff, 2000);
 
+    // Without a type: the program's type that grew most since the last census (the /growth above).
+    await load(20); // 400 more visits
+    const chosen = await fetch(`${admin}/retainers`, { headers }).then((r) => r.json());
+    assert.equal(chosen.type, 'Visit');
+    assert.match(chosen.chosen, /grew most since "http-growth"/);
     const ret = await fetch(`${admin}/retainers?type=Visit`, { headers }).then((r) => r.json());
-    assert.equal(ret.instances, 2400);
+    assert.equal(ret.instances, 2800);
     assert.equal(ret.clusters[0].path, 'registry Map → value Session → .history Array → [i] Visit');
-    assert.equal(ret.clusters[0].count, 2400);
+    assert.equal(ret.clusters[0].count, 2800);
 
     let answered = false;
     const window = fetch(`${admin}/suspects?seconds=1&limit=3`, { method: 'POST', headers }).finally(() => { answered = true; });

@@ -232,7 +232,8 @@ class LiveState {
     const r = render();
     const walked = gcLimit.walk(false, () => {
       try {
-        return api.retainers({ type: q.type, top: q.limit });
+        // Without a type: the one that grew most since the last /census or /growth, if there was one.
+        return api.retainers({ type: q.type, top: q.limit, since: this.lastCensus ?? undefined });
       } catch (err) {
         if (err instanceof RangeError) return err;
         throw err;

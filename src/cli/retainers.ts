@@ -9,7 +9,7 @@ import { parseCommandArgs } from './args';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
 import { progressLine } from './progress';
 
-export const RETAINERS_HELP = `Usage: alloctrace retainers FILE.heapsnapshot [--type NAME] [--top N] [--json]
+export const RETAINERS_HELP = `Usage: alloctrace retainers FILE.heapsnapshot [--type NAME] [--compare-to OLD.heapsnapshot] [--top N] [--json]
 
 Who holds the instances of a type in a heap snapshot (written by
 v8.writeHeapSnapshot(), node --heapsnapshot-near-heap-limit or DevTools):
@@ -17,10 +17,13 @@ each instance's shortest retaining path from the GC roots over strong
 references, written as the program names things (a module variable, then
 .property, [i] for an index, "value" for a Map's or Set's entry), with the
 paths that read the same counted together. Without --type: the program's
-own type whose instances hold the most bytes.
+own type that grew most in number since --compare-to's snapshot, or without
+one, the type whose instances hold the most bytes.
 
 Options:
   --type NAME  the constructor's name (e.g. Session)
+  --compare-to OLD.heapsnapshot
+               an earlier snapshot: the default type is the one that grew most
   --top N      paths shown (default 10)
   --json       one JSON object on stdout
   -h, --help   this help
@@ -31,7 +34,10 @@ export function retainersCommand(argv: string[]): number {
   try {
     const parsed = parseCommandArgs('retainers', () => parseArgs({
       args: argv, allowPositionals: true, strict: true,
-      options: { type: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        type: { type: 'string' }, 'compare-to': { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
     const v = parsed.values;
     if (v.help) {
@@ -54,7 +60,10 @@ export function retainersCommand(argv: string[]): number {
     }
     let result;
     try {
-      result = retainersOf(graph, v.type ?? null, top);
+      // --compare-to OLD.heapsnapshot: the default type is the one that grew most since it.
+      const since = v['compare-to'] === undefined ? null
+        : { timeNs: 0, label: v['compare-to'], gcForced: false, pauseNs: 0, entries: graphOf(v['compare-to']).census() };
+      result = retainersOf(graph, v.type ?? null, top, since);
     } catch (err) {
       if (err instanceof RangeError) throw new UsageError(`retainers: ${err.message}`);
       throw err;

@@ -3,6 +3,7 @@
 // Session → .history Array → [i] Visit`), and identical paths clustered into
 // one line with a count and their shallow bytes, so a million list entries
 // held by one list are one answer (memlab clusters the same way).
+import { Census, censusGrowth } from '../model/census';
 import { HeapGraph } from './graph';
 
 export interface RetainerCluster {
@@ -47,12 +48,24 @@ export function objectTypes(g: HeapGraph): [string, number, number][] {
   return [...by.values()].sort((a, b) => b[1] - a[1] || b[2] - a[2]);
 }
 
+/** A constructor of the program's own (not JavaScript's, not V8's internals). */
+function isOwnType(name: string): boolean {
+  return name !== '' && !name.startsWith('(') && !name.startsWith('system') && !name.startsWith('Internal') &&
+    !BUILTIN.has(name) && /^[A-Za-z_$][\w$]*$/.test(name);
+}
+
 /** The program's own type holding the most: its instances' shallow bytes, then count. */
 export function defaultType(g: HeapGraph): string | null {
-  const own = objectTypes(g).filter(([name]) => name !== '' && !name.startsWith('(') && !name.startsWith('system') &&
-    !name.startsWith('Internal') && !BUILTIN.has(name) && /^[A-Za-z_$][\w$]*$/.test(name));
+  const own = objectTypes(g).filter(([name]) => isOwnType(name));
   own.sort((a, b) => b[2] - a[2] || b[1] - a[1]);
   return own.length > 0 ? own[0][0] : null;
+}
+
+/** The program's own type whose instances grew most in number since `before` (a census); null if none grew. */
+export function grewMost(g: HeapGraph, before: Census): { type: string; countDiff: number } | null {
+  const grown = censusGrowth({ timeNs: 0, label: 'now', gcForced: false, pauseNs: 0, entries: g.census() }, before)
+    .filter((e) => e.type === 'object' && isOwnType(e.name) && e.countDiff > 0);
+  return grown.length > 0 ? { type: grown[0].name, countDiff: grown[0].countDiff } : null;
 }
 
 /** One holder's part of a path. */
@@ -105,8 +118,13 @@ export function renderPath(g: HeapGraph, n: number): string | null {
   return named.length > 0 ? named.join(' → ') : '(the runtime\'s own roots)';
 }
 
-export function retainersOf(g: HeapGraph, typeName: string | null, top = 10): RetainersResult {
-  const type = typeName ?? defaultType(g);
+/**
+ * `typeName`'s instances; without one, the program's type that grew most
+ * since `since` (a census), else the one holding the most bytes.
+ */
+export function retainersOf(g: HeapGraph, typeName: string | null, top = 10, since: Census | null = null): RetainersResult {
+  const grown = typeName === null && since !== null ? grewMost(g, since) : null;
+  const type = typeName ?? grown?.type ?? defaultType(g);
   if (type === null) throw new RangeError('no object type of the program\'s own in this heap snapshot: give one with --type');
   const clusters = new Map<string, RetainerCluster>();
   let instances = 0;
@@ -131,7 +149,11 @@ export function retainersOf(g: HeapGraph, typeName: string | null, top = 10): Re
     throw new RangeError(`no objects of type "${type}" in this heap snapshot (the most common: ${known.join(', ')})`);
   }
   return {
-    type, chosen: typeName === null ? 'the program\'s type holding the most bytes' : 'given', instances, size, unreachable,
+    type,
+    chosen: typeName !== null ? 'given'
+      : grown ? `the program's type that grew most since "${(since as Census).label}" (+${grown.countDiff})`
+        : 'the program\'s type holding the most bytes',
+    instances, size, unreachable,
     clusters: [...clusters.values()].sort((a, b) => b.count - a.count || b.size - a.size).slice(0, top),
   };
 }
