@@ -150,8 +150,10 @@ test('a flood of POST /mark: markers written for the 8 that waited, forced GCs r
     agent.destroy();
     const elapsed = Date.now() - t0;
     const written = marks.filter((r) => r.status === 200);
-    assert.strictEqual(written.length, MAX_WAITING);
-    assert.strictEqual(marks.filter((r) => r.status === 503).length, 100 - MAX_WAITING);
+    // The 8 that waited, and at most one more: a job that finishes while the flood is still
+    // being read frees its place before the last requests arrive.
+    assert.ok(written.length >= MAX_WAITING && written.length <= MAX_WAITING + 1, `${written.length} written`);
+    assert.strictEqual(marks.filter((r) => r.status === 503).length, 100 - written.length);
     const forced = written.filter((r) => r.json.gc.status === 'forced').length;
     assert.ok(forced >= 1 && forced <= BURST + 1 + Math.floor(elapsed / REFILL_MS), `${forced} forced GCs in ${elapsed} ms`);
     for (const r of written) assert.match(r.json.gc.status, /^(forced|skipped)$/);
