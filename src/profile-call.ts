@@ -5,6 +5,7 @@
 // thread's own session answer synchronously, so a synchronous function stays
 // synchronous when profiled.
 import * as inspector from 'node:inspector';
+import { scriptPath } from './model/paths';
 import { loadNative } from './native';
 import type { Snapshot } from './public-model';
 
@@ -92,7 +93,7 @@ function post<T>(session: inspector.Session, method: string, params?: object): T
 }
 
 const keyOf = (f: CallFrame): string => `${f.functionName}\0${f.url}\0${f.lineNumber}\0${f.columnNumber}`;
-const fileOf = (f: CallFrame): string => f.url.startsWith('file://') ? decodeURIComponent(f.url.slice(7)) : f.url;
+const fileOf = (f: CallFrame): string => scriptPath(f.url);
 const nameOf = (f: CallFrame): string => f.functionName || '(anonymous)';
 
 /** Self and total time per function, with callers, from a CPU profile. */

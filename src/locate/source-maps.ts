@@ -6,7 +6,6 @@
 // shown as recorded, with one warning per file whose map is broken.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { Frame } from '../model/frame';
 import { scriptPath } from '../model/paths';
@@ -23,17 +22,6 @@ export interface SourceMapOptions {
    * path under DIR (`DIR/srv/app/dist/server.js.map`).
    */
   dirs?: readonly string[];
-}
-
-function toPath(urlOrPath: string): string {
-  if (urlOrPath.startsWith('file://')) {
-    try {
-      return fileURLToPath(urlOrPath);
-    } catch {
-      return urlOrPath;
-    }
-  }
-  return urlOrPath;
 }
 
 /** The map named by the last sourceMappingURL comment of `script`: [its JSON, the URL it is relative to]. */
@@ -54,7 +42,7 @@ function commentMap(script: string): [string, string] | null {
     const json = meta.endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body);
     return [json, script];
   }
-  const mapFile = url.startsWith('file://') ? toPath(url) : path.resolve(path.dirname(script), decodeURIComponent(url));
+  const mapFile = url.startsWith('file://') ? scriptPath(url) : path.resolve(path.dirname(script), decodeURIComponent(url));
   return [fs.readFileSync(mapFile, 'utf8'), mapFile];
 }
 
@@ -116,12 +104,12 @@ export class SourceMapLocator implements Locator {
     if (pos.source === null || pos.line === null || pos.column === null) {
       // A script's top level (1:1) is often unmapped ("use strict"): with one source, it is that source's top.
       const sources = map.resolvedSources;
-      if (frame.line === 1 && frame.column <= 1 && sources.length === 1 && sources[0]) return new Frame(frame.function, toPath(sources[0]), 1, 1, false);
+      if (frame.line === 1 && frame.column <= 1 && sources.length === 1 && sources[0]) return new Frame(frame.function, scriptPath(sources[0]), 1, 1, false);
       return frame;
     }
     // The map's name is the original of a name at that spot (a minified one); an anonymous
     // function has none there, and the segment may name a parameter instead.
     const name = frame.function !== '' && pos.name ? pos.name : frame.function;
-    return new Frame(name, toPath(pos.source), pos.line, pos.column + 1, false);
+    return new Frame(name, scriptPath(pos.source), pos.line, pos.column + 1, false);
   }
 }
