@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { buildCensusReports, CensusChoiceError } from '../analysis/census';
 import { renderEach, REPORTERS } from '../views/reporters';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError, usageFromParseArgs } from './errors';
+import { checkTop } from './args';
 
 export const CENSUS_HELP = `Usage: alloctrace census FILE... [--compare-to LABEL|first|previous] [--top N] [--json]
 
@@ -48,8 +49,7 @@ export function censusCommand(argv: string[]): number {
       process.stdout.write(`${CENSUS_HELP}\n`);
       return EXIT_OK;
     }
-    const top = v.top === undefined ? 15 : Number(v.top);
-    if (!/^\s*\d+\s*$/.test(v.top ?? '15') || top < 1) throw new UsageError(`census: --top must be a whole number of at least 1, not "${v.top}"`);
+    const top = checkTop(v.top, 15);
     const files = parsed.positionals;
     if (files.length === 0) throw new UsageError('census: no trace FILE given (see alloctrace census --help)');
     let reports;

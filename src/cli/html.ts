@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_HTML_OPTIONS, htmlData } from '../analysis/html-data';
 import { formatHtmlReport } from '../views/html';
-import { parseCommandArgs } from './args';
+import { checkPoints, parseCommandArgs } from './args';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError } from './errors';
 import { writeOutput } from './output';
 import { locatorFrom, openOptions, SOURCE_MAP_HELP, SOURCE_MAP_OPTIONS } from './source-maps';
@@ -44,11 +44,7 @@ export function htmlCommand(argv: string[]): number {
     const files = parsed.positionals;
     if (files.length === 0) throw new UsageError('html: no trace FILE given (see alloctrace html --help)');
     if (v.output === undefined) throw new UsageError('html: -o FILE is required (- writes to standard output)');
-    let points = DEFAULT_HTML_OPTIONS.points;
-    if (v.points !== undefined) {
-      points = /^\s*\d+\s*$/.test(v.points) ? Number(v.points) : NaN;
-      if (!Number.isInteger(points) || points < 2) throw new UsageError(`--points must be a whole number of at least 2, not "${v.points}"`);
-    }
+    const points = checkPoints(v.points, DEFAULT_HTML_OPTIONS.points);
     const locator = locatorFrom(v);
     const data = htmlData(files, { ...DEFAULT_HTML_OPTIONS, points, source: !v['no-source'] }, openOptions(locator));
     for (const w of [...data.warnings, ...(locator?.warnings ?? [])]) say(w);

@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { buildLeaks, DEFAULT_LEAKS_OPTIONS, LeaksOptions } from '../analysis/leaks';
 import { renderEach, REPORTERS } from '../views/reporters';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError } from './errors';
-import { parseCommandArgs } from './args';
-import { checkGroupBy, checkTop } from './report';
+import { checkPoints, checkTop, parseCommandArgs } from './args';
+import { checkGroupBy } from './report';
 import { locatorFrom, openOptions, SOURCE_MAP_HELP, SOURCE_MAP_OPTIONS } from './source-maps';
 
 export const LEAKS_HELP = `Usage: alloctrace leaks FILE... [options]
@@ -34,12 +34,6 @@ ${SOURCE_MAP_HELP}
 
 ${EXIT_CODES_HELP}`;
 
-function checkPoints(value: string): number {
-  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 2) throw new UsageError(`--points must be a whole number of at least 2, not "${value}"`);
-  return n;
-}
-
 export function leaksCommand(argv: string[]): number {
   try {
     const parsed = parseCommandArgs('leaks', () => parseArgs({
@@ -61,8 +55,8 @@ export function leaksCommand(argv: string[]): number {
     const options: LeaksOptions = {
       ...DEFAULT_LEAKS_OPTIONS,
       groupBy: v['group-by'] === undefined ? DEFAULT_LEAKS_OPTIONS.groupBy : checkGroupBy(v['group-by']),
-      top: v.top === undefined ? DEFAULT_LEAKS_OPTIONS.top : checkTop(v.top),
-      points: v.points === undefined ? DEFAULT_LEAKS_OPTIONS.points : checkPoints(v.points),
+      top: checkTop(v.top, DEFAULT_LEAKS_OPTIONS.top),
+      points: checkPoints(v.points, DEFAULT_LEAKS_OPTIONS.points),
       include: v.include ?? [], exclude: v.exclude ?? [], hide: v.hide ?? [], allFrames: v['all-frames'] ?? false,
       json: v.json ?? false,
     };

@@ -6,6 +6,7 @@ import { buildSeparateReports } from '../analysis/separate';
 import { KEY_TYPES, KeyType } from '../model/statistic';
 import { formatSeparateJson, formatSeparateText } from '../views/separate';
 import { jsonText, REPORTERS } from '../views/reporters';
+import { checkTop } from './args';
 import { SourceMapLocator } from '../locate/source-maps';
 import { locatorFrom, openOptions, SOURCE_MAP_HELP, SOURCE_MAP_OPTIONS } from './source-maps';
 import {
@@ -69,11 +70,6 @@ export function checkGroupBy(value: string): KeyType {
   return value as KeyType;
 }
 
-export function checkTop(value: string | number): number {
-  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--top must be a whole number above 0, not "${value}"`);
-  return n;
-}
 
 export function reportOptions(input: ReportInput): ReportOptions {
   const o: ReportOptions = { ...DEFAULT_REPORT_OPTIONS, include: [], exclude: [], hide: [] };

@@ -5,7 +5,7 @@ import { HeapSnapshotError, readHeapSnapshot } from '../heap/parse';
 import { largestObjects } from '../heap/largest';
 import { retainersOf } from '../heap/retainers';
 import { jsonText, REPORTERS } from '../views/reporters';
-import { parseCommandArgs } from './args';
+import { checkTop, parseCommandArgs } from './args';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
 import { progressLine } from './progress';
 
@@ -45,8 +45,7 @@ export function retainersCommand(argv: string[]): number {
       return EXIT_OK;
     }
     if (parsed.positionals.length !== 1) throw new UsageError('retainers: give one heap snapshot FILE (see alloctrace retainers --help)');
-    const top = v.top === undefined ? 10 : /^\s*\d+\s*$/.test(v.top) ? Number(v.top) : NaN;
-    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a whole number above 0, not "${v.top}"`);
+    const top = checkTop(v.top);
     const file = parsed.positionals[0];
     const progress = progressLine();
     let graph: HeapGraph;
@@ -117,8 +116,7 @@ export function largestCommand(argv: string[]): number {
       return EXIT_OK;
     }
     if (parsed.positionals.length !== 1) throw new UsageError('largest: give one heap snapshot FILE (see alloctrace largest --help)');
-    const top = v.top === undefined ? 10 : /^\s*\d+\s*$/.test(v.top) ? Number(v.top) : NaN;
-    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a whole number above 0, not "${v.top}"`);
+    const top = checkTop(v.top);
     const file = parsed.positionals[0];
     const values = v.values ?? false;
     const input = { file, values, objects: largestObjects(graphOf(file), top, values) };

@@ -10,7 +10,8 @@ import { MAGIC } from '../format/proto';
 import { DEFAULTS, OptionError, parseBytes, parseWhole, withDefaultName } from '../options';
 import { formatSize } from '../views/units';
 import { EXIT_USAGE, say, UsageError } from './errors';
-import { checkGroupBy, checkTop, reportOptions } from './report';
+import { checkTop } from './args';
+import { checkGroupBy, reportOptions } from './report';
 import { formatBusiestReports, RunSummary, RunTrace, summarizeRun } from './run-summary';
 import { findRunTraces } from './run-traces';
 

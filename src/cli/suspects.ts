@@ -5,7 +5,7 @@ import { HeapGraph } from '../heap/graph';
 import { HeapSnapshotError, readHeapSnapshot } from '../heap/parse';
 import { suspectsOf } from '../heap/suspects';
 import { jsonText, REPORTERS } from '../views/reporters';
-import { parseCommandArgs } from './args';
+import { checkTop, parseCommandArgs } from './args';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
 
 export const SUSPECTS_HELP = `Usage: alloctrace suspects FILE.heapsnapshot [--top N] [--json]
@@ -36,8 +36,7 @@ export function suspectsCommand(argv: string[]): number {
       return EXIT_OK;
     }
     if (parsed.positionals.length !== 1) throw new UsageError('suspects: give one heap snapshot FILE (see alloctrace suspects --help)');
-    const top = v.top === undefined ? 10 : /^\s*\d+\s*$/.test(v.top) ? Number(v.top) : NaN;
-    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a whole number above 0, not "${v.top}"`);
+    const top = checkTop(v.top);
     const file = parsed.positionals[0];
     let graph: HeapGraph;
     try {
