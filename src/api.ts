@@ -230,23 +230,10 @@ export interface RetainersOptions {
  */
 export function retainers(options: RetainersOptions = {}): import('./heap/retainers').RetainersResult {
   /* eslint-disable @typescript-eslint/no-var-requires */
-  const fs = require('node:fs') as typeof import('node:fs');
-  const os = require('node:os') as typeof import('node:os');
-  const path = require('node:path') as typeof import('node:path');
-  const v8 = require('node:v8') as typeof import('node:v8');
-  const { readHeapSnapshot } = require('./heap/parse') as typeof import('./heap/parse');
-  const { HeapGraph } = require('./heap/graph') as typeof import('./heap/graph');
+  const { withLiveHeapGraph } = require('./heap/live') as typeof import('./heap/live');
   const { retainersOf } = require('./heap/retainers') as typeof import('./heap/retainers');
   /* eslint-enable @typescript-eslint/no-var-requires */
-  // mkdtemp makes the directory 0700: the snapshot holds the app's data.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alloctrace-heap-'));
-  try {
-    const file = v8.writeHeapSnapshot(path.join(dir, 'heap.heapsnapshot'));
-    const graph = new HeapGraph(readHeapSnapshot(file));
-    return retainersOf(graph, options.type ?? null, options.top ?? 10, options.since ?? null);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return withLiveHeapGraph((g) => retainersOf(g, options.type ?? null, options.top ?? 10, options.since ?? null));
 }
 
 /**
@@ -256,21 +243,10 @@ export function retainers(options: RetainersOptions = {}): import('./heap/retain
  */
 export function largest(options: { top?: number; values?: boolean } = {}): import('./heap/largest').LargeObject[] {
   /* eslint-disable @typescript-eslint/no-var-requires */
-  const fs = require('node:fs') as typeof import('node:fs');
-  const os = require('node:os') as typeof import('node:os');
-  const path = require('node:path') as typeof import('node:path');
-  const v8 = require('node:v8') as typeof import('node:v8');
-  const { readHeapSnapshot } = require('./heap/parse') as typeof import('./heap/parse');
-  const { HeapGraph } = require('./heap/graph') as typeof import('./heap/graph');
+  const { withLiveHeapGraph } = require('./heap/live') as typeof import('./heap/live');
   const { largestObjects } = require('./heap/largest') as typeof import('./heap/largest');
   /* eslint-enable @typescript-eslint/no-var-requires */
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alloctrace-heap-'));
-  try {
-    const file = v8.writeHeapSnapshot(path.join(dir, 'heap.heapsnapshot'));
-    return largestObjects(new HeapGraph(readHeapSnapshot(file)), options.top ?? 10, options.values ?? false);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return withLiveHeapGraph((g) => largestObjects(g, options.top ?? 10, options.values ?? false));
 }
 
 export type { SuspectsResult } from './heap/track';

@@ -1,13 +1,11 @@
 // `alloctrace retainers`: who holds a type's instances in a saved heap snapshot.
 import { parseArgs } from 'node:util';
-import { HeapGraph } from '../heap/graph';
-import { HeapSnapshotError, readHeapSnapshot } from '../heap/parse';
 import { largestObjects } from '../heap/largest';
 import { retainersOf } from '../heap/retainers';
 import { jsonText, REPORTERS } from '../views/reporters';
 import { checkTop, parseCommandArgs } from './args';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
-import { progressLine } from './progress';
+import { heapGraphOf } from './heap-input';
 
 export const RETAINERS_HELP = `Usage: alloctrace retainers FILE.heapsnapshot [--type NAME] [--compare-to OLD.heapsnapshot] [--top N] [--json]
 
@@ -47,21 +45,12 @@ export function retainersCommand(argv: string[]): number {
     if (parsed.positionals.length !== 1) throw new UsageError('retainers: give one heap snapshot FILE (see alloctrace retainers --help)');
     const top = checkTop(v.top);
     const file = parsed.positionals[0];
-    const progress = progressLine();
-    let graph: HeapGraph;
-    try {
-      graph = new HeapGraph(readHeapSnapshot(file, (done, total) => progress.onProgress(done, total, file)));
-    } catch (err) {
-      if (err instanceof HeapSnapshotError) throw new UsageError(`${file}: ${err.message}`);
-      throw err;
-    } finally {
-      progress.done();
-    }
+    const graph = heapGraphOf(file);
     let result;
     try {
       // --compare-to OLD.heapsnapshot: the default type is the one that grew most since it.
       const since = v['compare-to'] === undefined ? null
-        : { timeNs: 0, label: v['compare-to'], gcForced: false, pauseNs: 0, entries: graphOf(v['compare-to']).census() };
+        : { timeNs: 0, label: v['compare-to'], gcForced: false, pauseNs: 0, entries: heapGraphOf(v['compare-to']).census() };
       result = retainersOf(graph, v.type ?? null, top, since);
     } catch (err) {
       if (err instanceof RangeError) throw new UsageError(`retainers: ${err.message}`);
@@ -91,19 +80,6 @@ Options:
 
 ${EXIT_CODES_HELP}`;
 
-/** A heap snapshot file as a graph; a file that is not one is a usage error. */
-function graphOf(file: string): HeapGraph {
-  const progress = progressLine();
-  try {
-    return new HeapGraph(readHeapSnapshot(file, (done, total) => progress.onProgress(done, total, file)));
-  } catch (err) {
-    if (err instanceof HeapSnapshotError) throw new UsageError(`${file}: ${err.message}`);
-    throw err;
-  } finally {
-    progress.done();
-  }
-}
-
 export function largestCommand(argv: string[]): number {
   try {
     const parsed = parseCommandArgs('largest', () => parseArgs({
@@ -119,7 +95,7 @@ export function largestCommand(argv: string[]): number {
     const top = checkTop(v.top);
     const file = parsed.positionals[0];
     const values = v.values ?? false;
-    const input = { file, values, objects: largestObjects(graphOf(file), top, values) };
+    const input = { file, values, objects: largestObjects(heapGraphOf(file), top, values) };
     process.stdout.write(v.json ? jsonText(REPORTERS.largest, input) : REPORTERS.largest.text(input));
     return EXIT_OK;
   } catch (err) {

@@ -1,11 +1,10 @@
 // `alloctrace suspects`: allocating code and retaining paths joined, from a
 // heap snapshot saved with allocation tracking on.
 import { parseArgs } from 'node:util';
-import { HeapGraph } from '../heap/graph';
-import { HeapSnapshotError, readHeapSnapshot } from '../heap/parse';
 import { suspectsOf } from '../heap/suspects';
 import { jsonText, REPORTERS } from '../views/reporters';
 import { checkTop, parseCommandArgs } from './args';
+import { heapGraphOf } from './heap-input';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
 
 export const SUSPECTS_HELP = `Usage: alloctrace suspects FILE.heapsnapshot [--top N] [--json]
@@ -38,13 +37,7 @@ export function suspectsCommand(argv: string[]): number {
     if (parsed.positionals.length !== 1) throw new UsageError('suspects: give one heap snapshot FILE (see alloctrace suspects --help)');
     const top = checkTop(v.top);
     const file = parsed.positionals[0];
-    let graph: HeapGraph;
-    try {
-      graph = new HeapGraph(readHeapSnapshot(file));
-    } catch (err) {
-      if (err instanceof HeapSnapshotError) throw new UsageError(`${file}: ${err.message}`);
-      throw err;
-    }
+    const graph = heapGraphOf(file);
     if (graph.data.traceTree.length === 0) throw new UsageError(`${file}: no allocation traces in this heap snapshot (take it with allocation tracking on)`);
     const r = suspectsOf(graph, top);
     const input = { source: file, seconds: null, snapshotMs: null, precise: null, note: null, ...r };
