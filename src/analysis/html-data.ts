@@ -4,15 +4,11 @@
 // the source around the hottest functions. The page picks two moments and
 // groups the stacks itself (by line, function, file or traceback).
 import * as fs from 'node:fs';
-import { displayFile } from '../model/paths';
-import { scriptPath } from '../model/paths';
+import { displayFile, scriptPath } from '../model/paths';
 import { OpenOptions, Replay } from '../replay/replay';
-import { censusGrowth } from '../model/census';
-import { censusJson, JsonCensus } from '../views/census';
-import { toJsonLeaks } from '../views/leaks';
-import { toJsonTimeline } from '../views/timeline';
-import { DEFAULT_LEAKS_OPTIONS, leaksOf } from './leaks';
-import { timelineOf } from './timeline';
+import { Census, CensusGrowth, censusGrowth } from '../model/census';
+import { DEFAULT_LEAKS_OPTIONS, LeaksResult, leaksOf } from './leaks';
+import { Timeline, timelineOf } from './timeline';
 
 export interface HtmlOptions {
   /** Moments each series is taken at (spread over the polls). */
@@ -38,11 +34,13 @@ export interface HtmlTrace {
   /** Per stack: [point, size, count] wherever its live size changes (it holds from that point on). */
   series: [number, number, number][][];
   folded: { stacks: number; maxSize: number } | null;
-  timeline: ReturnType<typeof toJsonTimeline>;
-  leaks: ReturnType<typeof toJsonLeaks>;
-  /** Object censuses written into the trace (top kinds), and what grew from the first to the last. */
-  censuses: JsonCensus[];
-  censusGrowth: { type: string; name: string; count: number; countDiff: number; size: number; sizeDiff: number }[];
+  /** The traced process's cwd: files under it are shown relative. */
+  cwd: string;
+  timeline: Timeline;
+  leaks: LeaksResult;
+  /** Object censuses written into the trace, and what grew from the first to the last. */
+  censuses: readonly Census[];
+  censusGrowth: CensusGrowth[];
 }
 
 export interface HtmlData {
@@ -113,19 +111,16 @@ export function htmlData(files: readonly string[], options: HtmlOptions, open: O
       if (at >= 0) labels[at] = labels[at] ? `${labels[at]}, ${m.name}` : m.name;
     }
     warnings.push(...replay.warnings);
-    const leaks = toJsonLeaks(leaksOf(files, replay, { ...DEFAULT_LEAKS_OPTIONS, top: 30, points: options.points }));
-    // Files as the tables show them: relative to the traced process's cwd.
-    for (const site of leaks.sites) for (const f of site.frames) f.file = f.builtin ? f.file : displayFile(f.file, cwd);
+    const leaks = leaksOf(files, replay, { ...DEFAULT_LEAKS_OPTIONS, top: 30, points: options.points });
     const censuses = replay.censuses;
     const grown = censuses.length >= 2
       ? censusGrowth(censuses[censuses.length - 1], censuses[0]).filter((g) => g.countDiff > 0 || g.sizeDiff > 0).slice(0, 30)
       : [];
     return {
-      censuses: censuses.map((c) => censusJson(c, 30)),
-      censusGrowth: grown.map((g) => ({ type: g.type, name: g.name, count: g.count, countDiff: g.countDiff, size: g.size, sizeDiff: g.sizeDiff })),
+      censuses, censusGrowth: grown, cwd,
       name: replay.name, timeNs: Array.from(series.timeNs), labels, stacks, series: out,
       folded: rest.length > 0 ? { stacks: rest.length, maxSize: rest.reduce((a, r) => a + r.max, 0) } : null,
-      timeline: toJsonTimeline(timelineOf(replay)), leaks,
+      timeline: timelineOf(replay), leaks,
     };
   });
   const sources: HtmlData['sources'] = {};

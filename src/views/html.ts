@@ -1,7 +1,11 @@
 // The self-contained HTML report: one file with its styles, its script and
 // its data inline, so it opens offline and can be mailed or attached to a
 // ticket. It renders only; src/analysis/html-data.ts computes what it shows.
-import type { HtmlData } from '../analysis/html-data';
+import type { HtmlData, HtmlTrace } from '../analysis/html-data';
+import { displayFile } from '../model/paths';
+import { censusJson } from './census';
+import { toJsonLeaks } from './leaks';
+import { toJsonTimeline } from './timeline';
 import { PAGE_SCRIPT } from './html-script';
 
 /** JSON safe inside <script>: no `</script`, no `<!--`, no line separators JavaScript would choke on. */
@@ -35,6 +39,18 @@ td.site { font-family: ui-monospace, monospace; word-break: break-all; } .stack 
 svg.spark { width: 100px; height: 20px; } pre { background: #f8f8f8; padding: 6px; overflow: auto; margin: 4px 0; }
 .ln { display: inline-block; width: 4em; color: #999; user-select: none; }
 `;
+
+/** A trace as the page's script reads it: the timeline, leaks and censuses in their JSON forms. */
+function pageTrace(t: HtmlTrace): unknown {
+  const leaks = toJsonLeaks(t.leaks);
+  // Files as the tables show them: relative to the traced process's cwd.
+  for (const site of leaks.sites) for (const f of site.frames) if (!f.builtin) f.file = displayFile(f.file, t.cwd);
+  return {
+    name: t.name, timeNs: t.timeNs, labels: t.labels, stacks: t.stacks, series: t.series, folded: t.folded,
+    timeline: toJsonTimeline(t.timeline), leaks, censuses: t.censuses.map((c) => censusJson(c, 30)),
+    censusGrowth: t.censusGrowth.map((g) => ({ type: g.type, name: g.name, count: g.count, countDiff: g.countDiff, size: g.size, sizeDiff: g.sizeDiff })),
+  };
+}
 
 export function formatHtmlReport(data: HtmlData): string {
   const t0 = data.traces[0];
@@ -72,7 +88,7 @@ ${data.warnings.length ? `<div class="note">Warnings: ${data.warnings.map(escape
 <div id="censuses"></div>
 <h2>Source of the hottest functions</h2>
 ${sourceBlocks(data)}
-<script type="application/json" id="alloctrace-data">${scriptJson(data)}</script>
+<script type="application/json" id="alloctrace-data">${scriptJson({ ...data, traces: data.traces.map(pageTrace) })}</script>
 <script>${PAGE_SCRIPT}</script>
 </body></html>
 `;
