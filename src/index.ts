@@ -2,6 +2,7 @@
 // admin endpoint. The model (and protobufjs with it) loads on first use, so
 // require('alloctrace').start() stays cheap.
 import type * as Model from './public-model';
+import type * as ProfileCall from './profile-call';
 import { model } from './api';
 
 export {
@@ -18,7 +19,6 @@ export { censusGrowth } from './model/census';
 export type { ArgvMode } from './redact';
 export type { PreciseResult, SetPreciseOptions } from './precise';
 export { adminHandler, koaAdmin, fastifyAdmin } from './admin/frameworks';
-export { profileCall, wrap, formatCallProfile } from './profile-call';
 export type { CallProfile, CallAllocations, FunctionCost, AllocationSite, ProfileCallOptions, WrapOptions } from './profile-call';
 export type { AdminOptions, AdminHandler } from './admin/handler';
 export type { KeyType, FilterOptions, FormatOptions, StatisticsOptions, Totals, WindowTotals } from './model';
@@ -40,4 +40,16 @@ export type Traceback = Model.Traceback;
 export type Frame = Model.Frame;
 for (const name of ['Snapshot', 'Filter', 'Statistic', 'StatisticDiff', 'Traceback', 'Frame'] as const) {
   Object.defineProperty(exports, name, { enumerable: true, get: () => model()[name] });
+}
+
+// The per-call profiler (node:inspector with it) loads on first touch too.
+export declare const profileCall: typeof ProfileCall.profileCall;
+export declare const wrap: typeof ProfileCall.wrap;
+export declare const formatCallProfile: typeof ProfileCall.formatCallProfile;
+for (const name of ['profileCall', 'wrap', 'formatCallProfile'] as const) {
+  Object.defineProperty(exports, name, {
+    enumerable: true,
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    get: () => (require('./profile-call') as typeof ProfileCall)[name],
+  });
 }
