@@ -11,7 +11,7 @@
 //               stalls, whatever the load generator's CPU share); POST /exit
 //               answers them, then exits
 // Run under the preload with ALLOCTRACE_HTTP: the endpoint is the preload's.
-const http = require('node:http');
+const { send, serveApp } = require('./app-server');
 const { PerformanceObserver, constants, monitorEventLoopDelay } = require('node:perf_hooks');
 
 const ENTRIES = 200000;
@@ -32,12 +32,6 @@ new PerformanceObserver((list) => {
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
 
-function send(res, status, obj) {
-  const body = JSON.stringify(obj);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
 function stats() {
   const m = process.memoryUsage();
   const loopMaxMs = loop.max / 1e6;
@@ -56,20 +50,8 @@ function page(res) {
   send(res, 200, { count: items.length, items });
 }
 
-const server = http.createServer((req, res) => {
-  if (req.url === '/') return page(res);
-  if (req.url === '/stats') return send(res, 200, stats());
-  if (req.url === '/exit') {
-    send(res, 200, stats());
-    server.close();
-    server.closeAllConnections();
-    return undefined;
-  }
-  return send(res, 404, { error: 'not found' });
-});
-server.keepAliveTimeout = 10000;
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
-});
-// Never outlive the bench that started us.
-setTimeout(() => process.exit(3), Number(process.env.BENCH_SERVER_MAX_MS || 600000)).unref();
+serveApp((req, res) => {
+  if (req.url !== '/') return false;
+  page(res);
+  return true;
+}, stats, 600000);

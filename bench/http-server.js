@@ -4,17 +4,11 @@
 //   POST /items   parses a small JSON body, keeps it in a bounded cache
 //   GET  /items   builds a JSON response of ~50 objects from the cache
 //   GET  /stats   {rss, heapUsed}; POST /exit answers the stats, then exits
-const http = require('node:http');
+const { send, serveApp } = require('./app-server');
 
 const CACHE_MAX = 2000;
 const cache = new Map();
 let nextId = 1;
-
-function send(res, status, obj) {
-  const body = JSON.stringify(obj);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
 
 function stats() {
   const m = process.memoryUsage();
@@ -51,21 +45,9 @@ function listItems(res) {
   send(res, 200, { count: items.length, total: cache.size, items });
 }
 
-const server = http.createServer((req, res) => {
-  if (req.url === '/items' && req.method === 'POST') return addItem(req, res);
-  if (req.url === '/items') return listItems(res);
-  if (req.url === '/stats') return send(res, 200, stats());
-  if (req.url === '/exit') {
-    send(res, 200, stats());
-    server.close();
-    server.closeAllConnections();
-    return undefined;
-  }
-  return send(res, 404, { error: 'not found' });
-});
-server.keepAliveTimeout = 10000;
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
-});
-// Never outlive the bench that started us.
-setTimeout(() => process.exit(3), Number(process.env.BENCH_SERVER_MAX_MS || 120000)).unref();
+serveApp((req, res) => {
+  if (req.url === '/items' && req.method === 'POST') addItem(req, res);
+  else if (req.url === '/items') listItems(res);
+  else return false;
+  return true;
+}, stats, 120000);
