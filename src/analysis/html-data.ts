@@ -3,8 +3,8 @@
 // `points` moments (stored only where it changes), the leaks ranking, and
 // the source around the hottest functions. The page picks two moments and
 // groups the stacks itself (by line, function, file or traceback).
-import * as fs from 'node:fs';
-import { displayFile, scriptPath } from '../model/paths';
+import { displayFile } from '../model/paths';
+import { sourceLines } from '../model/source-lines';
 import { OpenOptions, Replay } from '../replay/replay';
 import { Census, CensusGrowth, censusGrowth } from '../model/census';
 import { DEFAULT_LEAKS_OPTIONS, LeaksResult, leaksOf } from './leaks';
@@ -58,7 +58,6 @@ export interface HtmlData {
 const SOURCE_BEFORE = 3;
 const SOURCE_AFTER = 30;
 const SOURCE_FUNCTIONS = 40;
-const MAX_SOURCE_FILE = 4 << 20;
 
 export function htmlData(files: readonly string[], options: HtmlOptions, open: OpenOptions = {}): HtmlData {
   const frames: HtmlFrame[] = [];
@@ -74,7 +73,7 @@ export function htmlData(files: readonly string[], options: HtmlOptions, open: O
     }
     return i;
   };
-  const hot = new Map<string, { file: string; line: number; size: number }>();
+  const hot = new Map<string, { file: string; shown: string; line: number; size: number }>();
   const warnings: string[] = [];
   const traces = Replay.openEach(files, open).map((replay): HtmlTrace => {
     const cwd = replay.cwd;
@@ -99,7 +98,7 @@ export function htmlData(files: readonly string[], options: HtmlOptions, open: O
       if (leaf && !leaf.builtin && leaf.file) {
         const key = `${leaf.file}\0${leaf.line}`;
         const size = s.size[s.size.length - 1] ?? 0;
-        const h = hot.get(key) ?? { file: leaf.file, line: leaf.line, size: 0 };
+        const h = hot.get(key) ?? { file: leaf.file, shown: displayFile(leaf.file, cwd), line: leaf.line, size: 0 };
         h.size += size;
         hot.set(key, h);
       }
@@ -127,29 +126,13 @@ export function htmlData(files: readonly string[], options: HtmlOptions, open: O
   if (options.source) {
     const top = [...hot.values()].sort((a, b) => b.size - a.size).slice(0, SOURCE_FUNCTIONS);
     for (const h of top) {
-      const lines = readLines(h.file);
+      const lines = sourceLines(h.file);
       if (!lines) continue;
       const from = Math.max(1, h.line - SOURCE_BEFORE);
-      const shown = frames.find((f) => f[2] === h.line && f[4] === 0 && sameFile(f[1], h.file))?.[1] ?? h.file;
-      (sources[shown] ??= []).push({ from, lines: lines.slice(from - 1, h.line + SOURCE_AFTER) });
+      (sources[h.shown] ??= []).push({ from, lines: lines.slice(from - 1, h.line + SOURCE_AFTER) });
     }
   }
   return {
     schema: 1, title: `alloctrace: ${files.join(', ')}`, generatedAt: new Date().toISOString(), frames, traces, sources, warnings,
   };
-}
-
-function sameFile(shown: string, file: string): boolean {
-  const p = scriptPath(file);
-  return p === shown || p.endsWith(`/${shown}`);
-}
-
-function readLines(file: string): string[] | null {
-  try {
-    const p = scriptPath(file);
-    if (p.startsWith('node:') || fs.statSync(p).size > MAX_SOURCE_FILE) return null;
-    return fs.readFileSync(p, 'utf8').split(/\r?\n/);
-  } catch {
-    return null;
-  }
 }

@@ -9,6 +9,11 @@ const MAX_FILE_BYTES = 8 << 20;
 const CACHED_FILES = 64;
 const cache = new Map<string, string[] | null>();
 
+/** Every line of a source file (cached), or null when it cannot be read or is too large. */
+export function sourceLines(file: string): readonly string[] | null {
+  return linesOf(file);
+}
+
 function linesOf(file: string): string[] | null {
   if (cache.has(file)) return cache.get(file) ?? null;
   let lines: string[] | null = null;
