@@ -52,6 +52,7 @@ export interface SampleColumns {
 }
 
 /** Totals per stack id. */
+/** Estimated totals per stack id (only stacks with samples are listed in `stackIds`). */
 export interface StackTotals {
   stackIds: number[];
   size: Float64Array;

@@ -7,7 +7,7 @@ import { TraceSource } from '../format/reader';
 import { AS_RECORDED, locateSymbols, Locator } from '../locate/locator';
 import type { Census } from '../model/census';
 import { Filter } from '../model/filter';
-import { keysOf } from '../model/grouping';
+import { keysOf, StackTotals } from '../model/grouping';
 import { ownCodeFilters } from '../model/own-code';
 import { Snapshot } from '../model/snapshot';
 import { chainSelections, filterSelection, hideSelection, KEEP_ALL, StackSelection } from '../model/stack-selection';
@@ -88,14 +88,6 @@ export interface SiteSeries {
 export interface TracedSeries {
   timeNs: Float64Array;
   /** Estimated live bytes. */
-  size: Float64Array;
-  count: Float64Array;
-  samples: Float64Array;
-}
-
-/** Estimated totals per stack id (only stacks with samples listed in `stackIds`). */
-export interface StackTotals {
-  stackIds: number[];
   size: Float64Array;
   count: Float64Array;
   samples: Float64Array;

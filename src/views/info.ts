@@ -41,10 +41,6 @@ export function toJsonInfo(t: TraceInfo): JsonInfo {
   };
 }
 
-export function formatJsonInfo(t: TraceInfo): string {
-  return JSON.stringify(toJsonInfo(t), null, 2) + '\n';
-}
-
 function startDate(ns: number): string {
   if (!ns) return 'unknown';
   return new Date(ns / 1e6).toISOString();

@@ -85,7 +85,3 @@ export function toJsonReport(r: Report): JsonReport {
     warnings,
   };
 }
-
-export function formatJsonReport(r: Report): string {
-  return JSON.stringify(toJsonReport(r), null, 2) + '\n';
-}
