@@ -7,11 +7,11 @@
 // batches keep the real record mix, id deltas and stack references.
 // A real alloctrace process cannot make 100 MB quickly: polls back off to 1 %
 // of the time, which caps what one process records at ~50k samples/s.
-// Records are read with the project's reader and written with its encoder.
+// Records are read with the project's reader and written with its trace writer.
 // Usage: node bench/amplify-trace.js SEED OUT TARGET_BYTES
 const fs = require('node:fs');
 const { TraceReader } = require('../dist/format/reader');
-const { encodeRecordDelimited, MAGIC, FORMAT_VERSION } = require('../dist/format/proto');
+const { TraceWriter } = require('../dist/format/trace-writer');
 
 const DEFINITIONS = new Set(['header', 'string', 'frame', 'stack']);
 
@@ -41,15 +41,16 @@ function amplify(seedFile, outFile, targetBytes) {
 
   const copies = Math.max(1, Math.round(targetBytes / seedBatchBytes));
   const fd = fs.openSync(outFile, 'w');
-  const chunks = [];
+  // The project's trace writer; the seed's records keep their own ids, so they go in as they are.
+  const writer = new TraceWriter();
   let pending = 0;
-  const write = (bytes) => {
-    chunks.push(bytes);
-    pending += bytes.length;
-    if (pending > 4 << 20) { fs.writeSync(fd, Buffer.concat(chunks)); chunks.length = 0; pending = 0; }
+  const put = (kind, body) => {
+    writer.record({ kind, [kind]: body });
+    if (++pending >= 4096) {
+      fs.writeSync(fd, writer.take());
+      pending = 0;
+    }
   };
-  const put = (kind, body) => write(encodeRecordDelimited({ kind, [kind]: body }));
-  write(Buffer.concat([MAGIC, Buffer.from([FORMAT_VERSION])]));
 
   let allocs = 0; let frees = 0; let batches = 0; let endTime = 0;
   const shiftFirst = (deltas, by) => (deltas.length === 0 ? deltas : [deltas[0] + by, ...deltas.slice(1)]);
@@ -78,7 +79,7 @@ function amplify(seedFile, outFile, targetBytes) {
   }
   put('marker', { timeNs: endTime, name: 'exit', gcForced: true, requestedNs: 0 });
   put('trailer', { timeNs: endTime, allocs, frees, batches, droppedRecords: 0 });
-  fs.writeSync(fd, Buffer.concat(chunks));
+  fs.writeSync(fd, writer.take());
   fs.closeSync(fd);
   return { copies, allocs, frees, batches, bytes: fs.statSync(outFile).size, durationNs: endTime };
 }
