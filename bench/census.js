@@ -1,14 +1,17 @@
 'use strict';
-// The pause and extra memory of an object census (census(): a full GC, V8's
-// heap snapshot, the walk in C++) with a live heap of about MB megabytes.
-// Usage: node bench/census.js [MB...]   (default: 100 1024)
-// Each size runs in its own process (1 GB with --max-old-space-size=4096):
-// two censuses in a row; prints one table row per size: each pause (of it,
-// the forced GC), RSS before the first, after the first and after the
-// second, and the peak RSS (getrusage's maxRSS) over the RSS before.
+// The pause and extra memory of an object census with a live heap of about
+// MB megabytes: a full one (a full GC, V8's heap snapshot, the walk in C++)
+// or a counting one (V8's heap iterator, no snapshot).
+// Usage: node bench/census.js [MB:MODE...]   (default: 100:full 100:counts 1024:counts)
+// MODE: full or counts (forced: the walk guard would refuse a full census of
+// 1 GB; on this machine it ran 2 min and took +10 GB before it was stopped).
+// Each runs in its own process (1 GB with --max-old-space-size=4096): two
+// censuses in a row; prints one table row each: each pause (of it, the
+// forced GC), RSS before the first, after the first and after the second,
+// and the peak RSS (getrusage's maxRSS) over the RSS before.
 const { spawnSync } = require('node:child_process');
 
-function child(mb) {
+function child(mb, mode) {
   const alloctrace = require('..');
   // ~150 bytes of heap per entry: an object, a short string, a one-element array.
   const live = (globalThis.live = []);
@@ -18,9 +21,9 @@ function child(mb) {
   const heapMB = process.memoryUsage().heapUsed / 1048576;
   const rss0 = process.memoryUsage().rss;
   const max0 = process.resourceUsage().maxRSS * 1024;
-  const first = alloctrace.census({ gc: true });
+  const first = alloctrace.census({ gc: true, mode, force: true });
   const rss1 = process.memoryUsage().rss;
-  const second = alloctrace.census({ gc: true });
+  const second = alloctrace.census({ gc: true, mode, force: true });
   const rss2 = process.memoryUsage().rss;
   const max2 = process.resourceUsage().maxRSS * 1024;
   const objects = second.entries.reduce((n, e) => n + e.count, 0);
@@ -31,25 +34,29 @@ function child(mb) {
 }
 
 function main() {
-  const sizes = process.argv.slice(2).map(Number);
+  const runs = (process.argv.length > 2 ? process.argv.slice(2) : ['100:full', '100:counts', '1024:counts']).map((arg) => {
+    const [mb, mode = 'full'] = arg.split(':');
+    if (!(Number(mb) > 0) || !['full', 'counts'].includes(mode)) throw new Error(`not MB:MODE: ${arg}`);
+    return { mb: Number(mb), mode };
+  });
   const mib = (b) => (b / 1048576).toFixed(0);
   const s = (ms) => (ms / 1000).toFixed(2);
   console.log(`node ${process.version}`);
-  console.log('| live heap | census pause, 1st / 2nd (of it, forced GC) | RSS before → after 1st → after 2nd | peak RSS over before | objects / kinds |');
-  console.log('|---|---|---|---|---|');
-  for (const mb of sizes.length ? sizes : [100, 1024]) {
-    const args = ['--expose-gc', ...(mb > 700 ? ['--max-old-space-size=4096'] : []), __filename, '--child', String(mb)];
+  console.log('| live heap | census | pause, 1st / 2nd (of it, forced GC) | RSS before → after 1st → after 2nd | peak RSS over before | objects / kinds |');
+  console.log('|---|---|---|---|---|---|');
+  for (const { mb, mode } of runs) {
+    const args = ['--expose-gc', ...(mb > 700 ? ['--max-old-space-size=4096'] : []), __filename, '--child', String(mb), mode];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
     if (r.status !== 0) {
-      console.log(`| ${mb} MB | failed (${r.status}): ${r.stderr.split('\n').slice(-3).join(' ')} |`);
+      console.log(`| ${mb} MB | ${mode} | failed (${r.status}): ${r.stderr.split('\n').slice(-3).join(' ')} |`);
       continue;
     }
     const x = JSON.parse(r.stdout);
     const [a, b] = x.pauses;
-    console.log(`| ${x.heapMB.toFixed(0)} MB | ${s(a.pauseMs)} s (${s(a.gcMs)}) / ${s(b.pauseMs)} s (${s(b.gcMs)}) | ` +
+    console.log(`| ${x.heapMB.toFixed(0)} MB | ${mode} | ${s(a.pauseMs)} s (${s(a.gcMs)}) / ${s(b.pauseMs)} s (${s(b.gcMs)}) | ` +
       `${mib(x.rss0)} → ${mib(x.rss1)} → ${mib(x.rss2)} MiB | +${mib(x.peakExtra)} MiB | ${(x.objects / 1e6).toFixed(2)} M / ${x.kinds} |`);
   }
 }
 
-if (process.argv[2] === '--child') child(Number(process.argv[3]));
+if (process.argv[2] === '--child') child(Number(process.argv[3]), process.argv[4]);
 else main();

@@ -115,13 +115,14 @@ Napi::Value Snapshot(const Napi::CallbackInfo& info) {
   return Napi::Buffer<char>::Copy(info.Env(), bytes.data(), bytes.size());
 }
 
-// {entries: [{type, name, count, size}], gcForced, gcNs, pauseNs, timeNs}.
+// (gc, label, countsOnly) -> {entries: [{type, name, count, size}], countsOnly, gcForced, gcNs, pauseNs, timeNs}.
 Napi::Value Census(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   bool gc = info.Length() > 0 && info[0].ToBoolean().Value();
   std::string label = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "census";
+  bool counts_only = info.Length() > 2 && info[2].ToBoolean().Value();
   uint64_t time_ns = 0;
-  CensusResult census = From(info)->Census(gc, label, &time_ns);
+  CensusResult census = From(info)->Census(gc, counts_only, label, &time_ns);
   Napi::Array entries = Napi::Array::New(env, census.entries.size());
   uint32_t i = 0;
   for (const CensusEntry& e : census.entries) {
@@ -141,6 +142,7 @@ Napi::Value Census(const Napi::CallbackInfo& info) {
   From(info)->KeepCensusResult(array.As<v8::Array>());
   Napi::Object out = Napi::Object::New(env);
   out.Set("entries", entries);
+  out.Set("countsOnly", Napi::Boolean::New(env, census.counts_only));
   out.Set("gcForced", Napi::Boolean::New(env, census.gc_forced));
   out.Set("gcNs", Napi::Number::New(env, static_cast<double>(census.gc_ns)));
   out.Set("pauseNs", Napi::Number::New(env, static_cast<double>(census.pause_ns)));

@@ -7,6 +7,7 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#include <deque>
 #include <unordered_map>
 
 namespace alloctrace {
@@ -108,7 +109,135 @@ std::unordered_set<v8::SnapshotObjectId> OwnIds(v8::Isolate* isolate, v8::HeapPr
   return ids;
 }
 
+// Counts JavaScript objects by kind as V8's heap iterator hands them over.
+// Filter runs inside V8's walk of the heap: it may read but not allocate on
+// the JavaScript heap (GetConstructorName is V8's own heap snapshot's lookup,
+// made without allocating; a function's name is a field). Names are kept as
+// V8's strings and compared by identity first: UTF-8 is made once per kind.
+class ObjectCounter : public v8::QueryObjectPredicate {
+ public:
+  // Made before the walk, which must not allocate.
+  explicit ObjectCounter(v8::Isolate* isolate)
+      : isolate_(isolate),
+        bind_(isolate, v8::String::NewFromUtf8Literal(isolate, "native_bind", v8::NewStringType::kInternalized)) {}
+
+  bool Filter(v8::Local<v8::Object> object) override {
+    v8::HandleScope scope(isolate_);
+    v8::HeapGraphNode::Type type = v8::HeapGraphNode::kObject;
+    v8::Local<v8::Value> name;
+    if (object->IsFunction()) {
+      type = v8::HeapGraphNode::kClosure;
+      v8::Local<v8::Function> fn = object.As<v8::Function>();
+      // V8's heap snapshot calls every bound function "native_bind".
+      name = fn->GetBoundFunction()->IsFunction() ? bind_.Get(isolate_).As<v8::Value>() : fn->GetName();
+    } else if (object->IsRegExp()) {
+      type = v8::HeapGraphNode::kRegExp;  // named by its source: kept out, as in the full census
+    } else {
+      name = object->GetConstructorName();
+    }
+    Count(type, name);
+    return false;  // nothing is kept: V8 makes no handle that outlives the walk
+  }
+
+  std::vector<CensusEntry> Entries() {
+    std::vector<CensusEntry> out;
+    out.reserve(kinds_.size());
+    for (Kind& k : kinds_) {
+      CensusEntry e;
+      e.type = TypeName(k.type);
+      if (!k.name.IsEmpty()) {
+        v8::HandleScope scope(isolate_);
+        v8::String::Utf8Value utf8(isolate_, k.name.Get(isolate_));
+        if (*utf8 != nullptr) e.name.assign(*utf8, std::min<size_t>(utf8.length(), kMaxName));
+      }
+      e.count = k.count;
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+ private:
+  struct Kind {
+    v8::HeapGraphNode::Type type;
+    v8::Global<v8::String> name;  // empty: no name
+    uint64_t count = 0;
+  };
+
+  void Count(v8::HeapGraphNode::Type type, v8::Local<v8::Value> value) {
+    v8::Local<v8::String> name;
+    if (!value.IsEmpty() && value->IsString()) name = value.As<v8::String>();
+    if (!name.IsEmpty() && name->Length() == 0) name.Clear();
+    // Constructor and function names are internalized: the same kind is the
+    // same string object, and its hash is already there.
+    int hash = name.IsEmpty() ? 0 : name->GetIdentityHash();
+    std::vector<size_t>& bucket = by_hash_[hash * 31 + static_cast<int>(type)];
+    for (size_t i : bucket) {
+      Kind& k = kinds_[i];
+      if (k.type != type || k.name.IsEmpty() != name.IsEmpty()) continue;
+      if (name.IsEmpty() || k.name.Get(isolate_)->StrictEquals(name)) {
+        k.count += 1;
+        return;
+      }
+    }
+    bucket.push_back(kinds_.size());
+    kinds_.push_back(Kind{type, v8::Global<v8::String>(), 1});
+    if (!name.IsEmpty()) kinds_.back().name.Reset(isolate_, name);
+  }
+
+  v8::Isolate* isolate_;
+  v8::Global<v8::String> bind_;
+  std::deque<Kind> kinds_;
+  std::unordered_map<int, std::vector<size_t>> by_hash_;
+};
+
+// Census results handed to JavaScript and still alive: arrays of plain
+// entry objects the addon made. The counting walk cannot tell them apart
+// from the app's, so it takes them off afterwards.
+void SubtractOwn(v8::Isolate* isolate, const std::vector<v8::Global<v8::Array>>& own, std::vector<CensusEntry>* entries) {
+  uint64_t arrays = 0, objects = 0;
+  v8::HandleScope scope(isolate);
+  for (const v8::Global<v8::Array>& g : own) {
+    if (g.IsEmpty()) continue;
+    arrays += 1;
+    objects += g.Get(isolate)->Length();
+  }
+  for (CensusEntry& e : *entries) {
+    if (e.type != "object") continue;
+    if (e.name == "Array") e.count -= std::min(e.count, arrays);
+    if (e.name == "Object") e.count -= std::min(e.count, objects);
+  }
+}
+
 }  // namespace
+
+CensusResult CountObjects(v8::Isolate* isolate, const std::vector<v8::Global<v8::Array>>& own) {
+  CensusResult result;
+  result.counts_only = true;
+  uint64_t t0 = uv_hrtime();
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  ObjectCounter counter(isolate);
+  std::vector<v8::Global<v8::Object>> none;
+  // V8 collects all garbage first (like LowMemoryNotification), then walks
+  // what is reachable.
+  isolate->GetHeapProfiler()->QueryObjects(context, &counter, &none);
+  result.gc_forced = true;
+  result.entries = counter.Entries();
+  SubtractOwn(isolate, own, &result.entries);
+  result.entries.erase(std::remove_if(result.entries.begin(), result.entries.end(),
+                                      [](const CensusEntry& e) { return e.count == 0; }),
+                       result.entries.end());
+  std::sort(result.entries.begin(), result.entries.end(), [](const CensusEntry& a, const CensusEntry& b) {
+    if (a.count != b.count) return a.count > b.count;
+    if (a.type != b.type) return a.type < b.type;
+    return a.name < b.name;
+  });
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+  result.pause_ns = uv_hrtime() - t0;
+  return result;
+}
 
 CensusResult TakeCensus(v8::Isolate* isolate, bool gc, const std::vector<v8::Global<v8::Array>>& own) {
   CensusResult result;

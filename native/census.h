@@ -21,6 +21,7 @@ struct CensusEntry {
 
 struct CensusResult {
   std::vector<CensusEntry> entries;  // largest size first
+  bool counts_only = false;  // CountObjects: JavaScript objects by kind, no sizes
   bool gc_forced = false;
   uint64_t gc_ns = 0;     // the forced full GC before the walk (0 without one)
   uint64_t pause_ns = 0;  // the whole pause: GC, snapshot, walk
@@ -32,5 +33,12 @@ struct CensusResult {
 // objects, weak): those still alive are left out, so that a census the app
 // keeps to compare with is not counted as growth by the next one.
 CensusResult TakeCensus(v8::Isolate* isolate, bool gc, const std::vector<v8::Global<v8::Array>>& own);
+
+// A census of JavaScript objects only (no strings, arrays' backing stores,
+// code...), counted without sizes (objgraph's most common types), after a
+// full GC: V8's own heap walk (HeapProfiler::QueryObjects), with no snapshot
+// of the graph, so its memory does not grow with the heap's references.
+// Side effect of V8's walk: type feedback is cleared, so hot code warms up again.
+CensusResult CountObjects(v8::Isolate* isolate, const std::vector<v8::Global<v8::Array>>& own);
 
 }  // namespace alloctrace

@@ -216,6 +216,7 @@ void Encoder::Census(uint64_t time_ns, const std::string& label, const CensusRes
   wire::BytesField(&msg, 2, label);
   wire::UintField(&msg, 3, census.gc_forced ? 1 : 0);
   wire::UintField(&msg, 4, census.pause_ns);
+  wire::UintField(&msg, 7, census.counts_only ? 1 : 0);
   for (const CensusEntry& e : census.entries) {
     std::string entry;
     wire::BytesField(&entry, 1, e.type);

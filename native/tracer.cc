@@ -397,9 +397,9 @@ void Tracer::AddEpoch(uint64_t time_ns, PreciseSwitch precise) {
   epochs_.push_back({time_ns, max_seen_id_, precise});
 }
 
-CensusResult Tracer::Census(bool gc, const std::string& label, uint64_t* time_ns) {
+CensusResult Tracer::Census(bool gc, bool counts_only, const std::string& label, uint64_t* time_ns) {
   if (tracing_) Poll();
-  CensusResult census = TakeCensus(isolate_, gc, census_results_);
+  CensusResult census = counts_only ? CountObjects(isolate_, census_results_) : TakeCensus(isolate_, gc, census_results_);
   *time_ns = 0;
   if (tracing_) {
     *time_ns = Now();

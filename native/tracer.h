@@ -57,7 +57,8 @@ class Tracer {
   // An object census (census.h); when tracing, polled before (frames seen
   // while their scripts live) and written into the trace. `time_ns`: since
   // the trace's start, or 0 when not tracing.
-  CensusResult Census(bool gc, const std::string& label, uint64_t* time_ns);
+  // `counts_only`: CountObjects instead of the heap snapshot (census.h).
+  CensusResult Census(bool gc, bool counts_only, const std::string& label, uint64_t* time_ns);
   // A census result handed to JavaScript (its entries array): later
   // censuses leave it out while it lives (held weakly).
   void KeepCensusResult(v8::Local<v8::Array> entries);

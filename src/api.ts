@@ -10,6 +10,7 @@ import { Availability, NativeBinding, loadNative, nativeAvailability } from './n
 import type { ArgvMode } from './redact';
 import { isPrecise as preciseNow, PreciseResult, SetPreciseOptions, setPrecise as switchPrecise } from './precise';
 import { startTracing } from './tracer';
+import { checkHeapWalk } from './heap/walk-guard';
 import { warn } from './warn';
 
 export interface StartOptions {
@@ -129,36 +130,7 @@ export function takeSnapshot(options: { gc?: boolean } = {}): Model.Snapshot {
   return Snapshot.fromBytes(bytes);
 }
 
-export interface CensusOptions {
-  /** A full GC first (default true), so that only what is still referenced is counted. */
-  gc?: boolean;
-  /** Why it was taken, kept with it in the trace (default `api`). */
-  label?: string;
-}
-
-/**
- * An object census: how many objects of each kind the heap holds (V8's node
- * type, and the constructor's name for objects) and their shallow size,
- * after a full GC. Needs no tracing; when tracing to a file it is written
- * into the trace too (`alloctrace census FILE`). It pauses the app for the
- * walk of the whole heap (see the README for figures: ~0.1-0.2 s at small
- * heaps, seconds at 1 GB). Throws only when the native addon is not
- * available (as takeSnapshot() does: there is nothing to return).
- */
-export function census(options: CensusOptions = {}): Census {
-  const n = loadNative(); // throws the one-line reason when the addon cannot load
-  const label = options?.label === undefined ? 'api' : String(options.label);
-  const c = n.census(options?.gc ?? true, label);
-  return {
-    // Not tracing: since the process started (performance's time origin).
-    timeNs: c.timeNs > 0 ? c.timeNs : Math.round(performance.now() * 1e6),
-    label,
-    gcForced: c.gcForced,
-    entries: c.entries,
-    pauseNs: c.pauseNs,
-    gcNs: c.gcNs,
-  };
-}
+export { type CensusOptions, type CensusResult, takeCensus as census } from './census';
 
 /** Estimated live bytes now (after a poll) and their peak. */
 export function getTracedMemory(): TracedMemory {
@@ -219,6 +191,8 @@ export interface RetainersOptions {
   since?: Census;
   /** Paths shown (default 10). */
   top?: number;
+  /** Take the heap snapshot even when it would not fit (see census()'s `force`). */
+  force?: boolean;
 }
 
 /**
@@ -226,26 +200,29 @@ export interface RetainersOptions {
  * from the GC roots, alike paths counted together. It writes V8's heap
  * snapshot to a private temporary file (the app pauses for it: seconds on a
  * 100 MB heap), reads it back and deletes it. Throws a RangeError naming the
- * most common types when there is no instance of `type`.
+ * most common types when there is no instance of `type`, and a
+ * HeapWalkRefused, before any pause, when the snapshot would not fit.
  */
 export function retainers(options: RetainersOptions = {}): import('./heap/retainers').RetainersResult {
   /* eslint-disable @typescript-eslint/no-var-requires */
   const { withLiveHeapGraph } = require('./heap/live') as typeof import('./heap/live');
   const { retainersOf } = require('./heap/retainers') as typeof import('./heap/retainers');
   /* eslint-enable @typescript-eslint/no-var-requires */
+  checkHeapWalk('snapshot', 'a heap snapshot for retainers()', options.force);
   return withLiveHeapGraph((g) => retainersOf(g, options.type ?? null, options.top ?? 10, options.since ?? null));
 }
 
 /**
  * The objects holding the most now (retained size), with their retaining
  * paths and previews (keys and value types; values only with `values`).
- * Pauses the app for V8's heap snapshot, like retainers().
+ * Pauses the app for V8's heap snapshot, like retainers() (and refused like it).
  */
-export function largest(options: { top?: number; values?: boolean } = {}): import('./heap/largest').LargeObject[] {
+export function largest(options: { top?: number; values?: boolean; force?: boolean } = {}): import('./heap/largest').LargeObject[] {
   /* eslint-disable @typescript-eslint/no-var-requires */
   const { withLiveHeapGraph } = require('./heap/live') as typeof import('./heap/live');
   const { largestObjects } = require('./heap/largest') as typeof import('./heap/largest');
   /* eslint-enable @typescript-eslint/no-var-requires */
+  checkHeapWalk('snapshot', 'a heap snapshot for largest()', options.force);
   return withLiveHeapGraph((g) => largestObjects(g, options.top ?? 10, options.values ?? false));
 }
 
@@ -257,9 +234,11 @@ export type { SuspectsResult } from './heap/track';
  * (allocating function, retaining path) ranked by bytes. Precise mode is on
  * for the window (when the addon is there) so inlined callees are named.
  * Costs more than sampling while it runs (see the result's note); rejects
- * while another window runs. `stopSuspects()` ends a window early.
+ * while another window runs, or with a HeapWalkRefused when the closing heap
+ * snapshot would not fit (checked before the window opens and again before
+ * the snapshot; then tracking just stops). `stopSuspects()` ends a window early.
  */
-export function suspects(options: { seconds?: number; top?: number } = {}): Promise<import('./heap/track').SuspectsResult> {
+export function suspects(options: { seconds?: number; top?: number; force?: boolean } = {}): Promise<import('./heap/track').SuspectsResult> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { trackSuspects } = require('./heap/track') as typeof import('./heap/track');
   const switchable = nativeAvailability().available;

@@ -28,6 +28,7 @@ export interface NativeStartOptions {
 /** What the addon's census() returns (see native/census.h). */
 export interface NativeCensus {
   entries: Array<{ type: string; name: string; count: number; size: number }>;
+  countsOnly: boolean;
   gcForced: boolean;
   gcNs: number;
   pauseNs: number;
@@ -51,7 +52,7 @@ export interface NativeBinding {
   /** A self-contained trace stream of the live set, or undefined when not tracing. */
   snapshot(gc: boolean): Buffer | undefined;
   /** An object census of this thread's heap, after a full GC when `gc`; written into the trace when tracing. */
-  census(gc: boolean, label: string): NativeCensus;
+  census(gc: boolean, label: string, countsOnly?: boolean): NativeCensus;
   tracebackLimit(): number;
   /** The file written to now (rotation moves it on) or last; '' if none. */
   file(): string;

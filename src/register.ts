@@ -171,9 +171,14 @@ function register(): void {
         const name = `${signal}-${count}`;
         loadNative().mark(name, true);
         // After its own full GC, like the API's census; its result is only the record in the trace.
-        if (census) loadNative().census(true, name);
-      } catch {
-        // A marker is worth less than the app.
+        // Loaded on the first signal: the preload path stays small.
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        if (census) (require('./census') as typeof import('./census')).takeCensus({ label: name });
+      } catch (err) {
+        // A marker is worth less than the app; a census too big to take is said once per signal.
+        if (err instanceof Error && err.name === 'HeapWalkRefused') {
+          warn(`${(err as import('./heap/walk-guard').HeapWalkRefused).refusal.message}: no census at ${signal}-${count}`);
+        }
       }
     });
   }

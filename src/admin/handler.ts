@@ -13,6 +13,8 @@ import type { Census } from '../model/census';
 import { lastTracerOptions, startTracing } from '../tracer';
 import { authorized } from './auth';
 import { Gate } from './gate';
+import { CensusResult, planCensus, takeCensus } from '../census';
+import { checkHeapWalk, HeapWalkRefused } from '../heap/walk-guard';
 import { GcLimit, GcNote } from './gc-limit';
 import { BadRequest, parseQuery, Query } from './query';
 import type * as Render from './render';
@@ -135,11 +137,11 @@ class LiveState {
       start: { method: 'POST', params: [], gcDefault: false, run: () => this.start() },
       stop: { method: 'POST', params: [], gcDefault: false, run: () => this.stop() },
       timeline: { method: 'GET', params: [], gcDefault: false, run: () => this.timeline() },
-      census: { method: 'GET', params: ['limit', 'gc'], gcDefault: true, run: (q) => this.census(q) },
-      growth: { method: 'GET', params: ['limit', 'gc'], gcDefault: true, run: (q) => this.growth(q) },
-      retainers: { method: 'GET', params: ['type', 'limit'], gcDefault: false, run: (q) => this.retainers(q) },
-      suspects: { method: 'POST', params: ['seconds', 'limit'], gcDefault: false, run: (q) => this.suspects(q) },
-      largest: { method: 'GET', params: ['limit', 'values'], gcDefault: false, run: (q) => this.largest(q) },
+      census: { method: 'GET', params: ['limit', 'gc', 'mode', 'force'], gcDefault: true, run: (q) => this.census(q) },
+      growth: { method: 'GET', params: ['limit', 'gc', 'mode', 'force'], gcDefault: true, run: (q) => this.growth(q) },
+      retainers: { method: 'GET', params: ['type', 'limit', 'force'], gcDefault: false, run: (q) => this.retainers(q) },
+      suspects: { method: 'POST', params: ['seconds', 'limit', 'force'], gcDefault: false, run: (q) => this.suspects(q) },
+      largest: { method: 'GET', params: ['limit', 'values', 'force'], gcDefault: false, run: (q) => this.largest(q) },
     };
   }
 
@@ -230,10 +232,11 @@ class LiveState {
    */
   private retainers(q: Query): Reply {
     const r = render();
+    checkHeapWalk('snapshot', 'a heap snapshot for /retainers', q.force); // before spending the budget
     const walked = gcLimit.walk(false, () => {
       try {
         // Without a type: the one that grew most since the last /census or /growth, if there was one.
-        return api.retainers({ type: q.type, top: q.limit, since: this.lastCensus ?? undefined });
+        return api.retainers({ type: q.type, top: q.limit, since: this.lastCensus ?? undefined, force: q.force });
       } catch (err) {
         if (err instanceof RangeError) return err;
         throw err;
@@ -248,7 +251,8 @@ class LiveState {
   /** The objects holding the most: a heap snapshot like /retainers, on the same budget. */
   private largest(q: Query): Reply {
     const r = render();
-    const walked = gcLimit.walk(false, () => api.largest({ top: q.limit, values: q.values }), gate.crowded);
+    checkHeapWalk('snapshot', 'a heap snapshot for /largest', q.force); // before spending the budget
+    const walked = gcLimit.walk(false, () => api.largest({ top: q.limit, values: q.values, force: q.force }), gate.crowded);
     if ('refused' in walked) throw new WalkRefused(Math.max(1, Math.ceil(walked.refused.nextGcInMs / 1000)));
     const input = { file: 'live', values: q.values, objects: walked.value };
     return ok({ ...r.largestJson(input), gc: walked.gc }, r.largestText(input));
@@ -261,15 +265,16 @@ class LiveState {
    */
   private async suspects(q: Query): Promise<Reply> {
     const r = render();
-    const result = await api.suspects({ seconds: q.seconds, top: q.limit });
+    const result = await api.suspects({ seconds: q.seconds, top: q.limit, force: q.force });
     const input = { source: 'live', ...result };
     return ok(r.suspectsJson(input), r.suspectsText(input));
   }
 
   /** A census (no tracing needed; written into the trace when tracing to a file). */
-  private takeCensus(q: Query, label: string): { census: Census; gc: GcNote } {
+  private takeCensus(q: Query, label: string): { census: CensusResult; gc: GcNote } {
     render(); // loaded before the walk, so its own objects are in every census alike
-    const r = gcLimit.walk(q.gc, (withGc) => api.census({ gc: withGc, label }), gate.crowded);
+    const plan = planCensus({ mode: q.mode, force: q.force }); // a refusal spends no budget
+    const r = gcLimit.walk(q.gc, (withGc) => takeCensus({ gc: withGc, label }, plan), gate.crowded);
     if ('refused' in r) throw new WalkRefused(Math.max(1, Math.ceil(r.refused.nextGcInMs / 1000)));
     this.lastCensus = r.value;
     return { census: r.value, gc: r.gc };
@@ -278,7 +283,8 @@ class LiveState {
   private census(q: Query): Reply {
     const { census, gc } = this.takeCensus(q, 'http');
     const r = render();
-    return ok({ census: r.censusJson(census, q.limit), gc }, r.formatTextCensus(census, q.limit));
+    return ok({ census: r.censusJson(census, q.limit), fallback: census.fallback ?? null, gc },
+      fallbackText(census) + r.formatTextCensus(census, q.limit));
   }
 
   /**
@@ -290,12 +296,12 @@ class LiveState {
     const { census, gc } = this.takeCensus(q, 'http-growth');
     const r = render();
     if (before === null) {
-      return ok({ baseline: true, growth: null, census: r.censusJson(census, q.limit), gc },
-        `No earlier census: this one is the baseline; the next /growth shows what grew since.\n${r.formatTextCensus(census, q.limit)}`);
+      return ok({ baseline: true, growth: null, census: r.censusJson(census, q.limit), fallback: census.fallback ?? null, gc },
+        `${fallbackText(census)}No earlier census: this one is the baseline; the next /growth shows what grew since.\n${r.formatTextCensus(census, q.limit)}`);
     }
     const growth = { from: before, to: census, entries: r.censusGrowth(census, before) };
-    return ok({ baseline: false, growth: r.growthJson(growth, q.limit), census: r.censusJson(census, q.limit), gc },
-      r.formatTextGrowth(growth, q.limit));
+    return ok({ baseline: false, growth: r.growthJson(growth, q.limit), census: r.censusJson(census, q.limit), fallback: census.fallback ?? null, gc },
+      fallbackText(census) + r.formatTextGrowth(growth, q.limit));
   }
 
   private timeline(): Reply {
@@ -307,6 +313,8 @@ class LiveState {
     return ok({ tracing: api.isTracing(), points }, text.join('\n'));
   }
 }
+
+const fallbackText = (c: CensusResult): string => (c.fallback === undefined ? '' : `${c.fallback}.\n`);
 
 function wantsText(req: IncomingMessage): boolean {
   const accept = req.headers.accept ?? '';
@@ -342,6 +350,12 @@ function failure(err: unknown): Reply {
   if (err instanceof BadRequest) return fail(400, err.message);
   if (err instanceof Conflict) return fail(409, err.message);
   if (err instanceof WalkRefused) return { ...fail(503, err.message), headers: { 'retry-after': String(err.retryAfterS) } };
+  if (err instanceof HeapWalkRefused) {
+    // Not a busy server: retrying will not help, forcing it might (at the app's risk).
+    const { message, heapUsed, needed, available, maxHeap } = err.refusal;
+    const text = `${message}; add force=1 to take it anyway`;
+    return { status: 503, json: { error: text, heapUsed, needed, available, maxHeap }, text: `${text}\n` };
+  }
   return fail(500, err instanceof Error ? err.message : String(err));
 }
 

@@ -24,6 +24,10 @@ export interface Query {
   precise: boolean;
   /** POST /baseline: how long precise mode stays on, in ms. */
   preciseForMs: number;
+  /** Heap walks: take one even when it would not fit (walk-guard.ts). */
+  force: boolean;
+  /** GET /census, /growth: full, counts, or auto (full when it fits). */
+  mode: 'auto' | 'full' | 'counts';
 }
 
 /** How long /baseline keeps precise mode on unless told: long enough to load the app and look. */
@@ -56,7 +60,7 @@ function flag(name: string, value: string): boolean {
 export function parseQuery(params: URLSearchParams, allowed: readonly string[], gcDefault: boolean): Query {
   const q: Query = {
     groupBy: 'lineno', limit: 10, gc: gcDefault, cumulative: false, name: undefined, values: false, seconds: 60, type: undefined, hide: [], on: undefined,
-    precise: true, preciseForMs: DEFAULT_PRECISE_FOR_MS,
+    precise: true, preciseForMs: DEFAULT_PRECISE_FOR_MS, force: false, mode: 'auto',
   };
   const seen = new Set<string>();
   for (const [key, value] of params) {
@@ -110,6 +114,13 @@ export function parseQuery(params: URLSearchParams, allowed: readonly string[], 
         break;
       case 'preciseFor':
         q.preciseForMs = duration('preciseFor', value);
+        break;
+      case 'force':
+        q.force = flag('force', value);
+        break;
+      case 'mode':
+        if (value !== 'auto' && value !== 'full' && value !== 'counts') throw new BadRequest('mode must be auto, full or counts');
+        q.mode = value;
         break;
       default:
         throw new BadRequest(`unknown parameter ${key}`);

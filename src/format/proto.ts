@@ -124,6 +124,7 @@ export interface CensusRecord {
   pauseNs: number;
   entries: CensusEntryRecord[];
   gcNs: number;
+  countsOnly: boolean;
 }
 
 export type TraceRecord =

@@ -11,12 +11,15 @@ import * as v8 from 'node:v8';
 import { HeapGraph } from './graph';
 import { readHeapSnapshot } from './parse';
 import { Suspect, suspectsOf } from './suspects';
+import { checkHeapWalk } from './walk-guard';
 
 export interface SuspectsOptions {
   /** How long allocations are tracked (default 60). */
   seconds?: number;
   /** Groups shown (default 10). */
   top?: number;
+  /** Take the closing heap snapshot even when it would not fit (walk-guard.ts). */
+  force?: boolean;
   /** Switches precise mode on for the window (default true); `setPrecise` is given when alloctrace's addon is there. */
   setPrecise?: (on: boolean) => boolean;
 }
@@ -54,6 +57,7 @@ function post<T>(session: inspector.Session, method: string, params: object = {}
 
 export async function trackSuspects(options: SuspectsOptions = {}): Promise<SuspectsResult> {
   if (running) throw new Error('a suspects window is already running (one at a time)');
+  checkHeapWalk('snapshot', 'a suspects window (its closing heap snapshot)', options.force);
   const seconds = options.seconds ?? 60;
   let stop: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => {
@@ -75,6 +79,8 @@ export async function trackSuspects(options: SuspectsOptions = {}): Promise<Susp
     await post(session, 'HeapProfiler.enable');
     await post(session, 'HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
     await ended;
+    // The heap may have grown in the window: disabling the profiler (finally) stops tracking without a snapshot.
+    checkHeapWalk('snapshot', 'the suspects window\'s closing heap snapshot', options.force);
     const file = path.join(dir, 'window.heapsnapshot');
     const fd = fs.openSync(file, 'wx', 0o600);
     const onChunk = (m: { params: { chunk: string } }): void => {

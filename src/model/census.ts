@@ -30,6 +30,13 @@ export interface Census {
   pauseNs: number;
   /** Of pauseNs, the forced full GC before the walk (absent when unknown). */
   gcNs?: number;
+  /**
+   * A counting census: JavaScript objects only (by constructor, functions by
+   * name), counted without V8's heap snapshot, so sizes are 0 (unknown) and
+   * strings, code, arrays' backing stores... are not in it. Taken when a full
+   * census would not fit (or asked for: `mode: 'counts'`).
+   */
+  countsOnly?: boolean;
 }
 
 /** One kind's change between two censuses (objgraph's show_growth). */
@@ -40,12 +47,26 @@ export interface CensusGrowth extends CensusEntry {
 
 const keyOf = (e: CensusEntry): string => `${e.type}\0${e.name}`;
 
-/** Kinds that grew from `before` to `after`, by count then size (largest first); shrunk ones last. */
+/** The node types a counting census (countsOnly) holds: JavaScript objects. */
+export const COUNTED_TYPES: ReadonlySet<string> = new Set(['object', 'closure', 'regexp']);
+
+/** A kind a counting census can hold (a full census also types V8's contexts as objects: "system / Context"). */
+export const countable = (e: CensusEntry): boolean => COUNTED_TYPES.has(e.type) && !e.name.startsWith('system / ');
+
+/**
+ * Kinds that grew from `before` to `after`, by count then size (largest
+ * first); shrunk ones last. When either census only counted (countsOnly),
+ * only the kinds both can hold are compared, by count (sizes 0).
+ */
 export function censusGrowth(after: Census, before: Census | null): CensusGrowth[] {
+  const countsOnly = after.countsOnly === true || before?.countsOnly === true;
+  const comparable = (entries: readonly CensusEntry[]): CensusEntry[] => (countsOnly
+    ? entries.filter(countable).map((e) => ({ ...e, size: 0 }))
+    : [...entries]);
   const old = new Map<string, CensusEntry>();
-  for (const e of before?.entries ?? []) old.set(keyOf(e), e);
+  for (const e of comparable(before?.entries ?? [])) old.set(keyOf(e), e);
   const out: CensusGrowth[] = [];
-  for (const e of after.entries) {
+  for (const e of comparable(after.entries)) {
     const o = old.get(keyOf(e));
     old.delete(keyOf(e));
     out.push({ ...e, countDiff: e.count - (o?.count ?? 0), sizeDiff: e.size - (o?.size ?? 0) });

@@ -567,6 +567,7 @@ function loadRecords(reader: TraceReader, loader: Loader, countOnly: boolean): v
           gcForced: c.gcForced,
           pauseNs: c.pauseNs,
           gcNs: c.gcNs,
+          ...(c.countsOnly ? { countsOnly: true } : {}),
           entries: c.entries.map((e) => ({ type: e.type, name: e.name, count: e.count, size: e.size })),
         });
         break;

@@ -2,7 +2,7 @@
 // the growth between two (grown kinds, most by count first), as text and JSON.
 // Shared by the CLI and the admin endpoint's /census and /growth.
 import type { CensusGrowthResult, CensusReport } from '../analysis/census';
-import type { Census, CensusEntry, CensusGrowth } from '../model/census';
+import { countable, type Census, type CensusEntry, type CensusGrowth } from '../model/census';
 import { JSON_SCHEMA } from './json';
 import { formatDelta, formatSize, formatTime } from './units';
 
@@ -13,6 +13,8 @@ export interface JsonCensus {
   timeNs: number;
   gcForced: boolean;
   pauseNs: number;
+  /** JavaScript objects counted without sizes (sizes are 0): see Census.countsOnly. */
+  countsOnly: boolean;
   /** Objects and shallow bytes over all kinds. */
   objects: number;
   size: number;
@@ -27,6 +29,8 @@ export interface JsonGrowthEntry extends JsonCensusEntry { countDiff: number; si
 export interface JsonGrowth {
   from: { label: string; timeNs: number };
   to: { label: string; timeNs: number };
+  /** Either census only counted: JavaScript objects by count, sizes 0. */
+  countsOnly: boolean;
   objectsDiff: number;
   sizeDiff: number;
   /** Kinds that grew (count or size), most by count first. */
@@ -46,6 +50,11 @@ const totalOf = (entries: readonly CensusEntry[]): { objects: number; size: numb
 const bySize = (entries: readonly CensusEntry[]): CensusEntry[] =>
   [...entries].sort((a, b) => b.size - a.size || b.count - a.count);
 
+/** A counting census has no sizes: its largest kinds are the most common. */
+const largestOf = (c: Census): CensusEntry[] => (c.countsOnly ? [...c.entries].sort((a, b) => b.count - a.count) : bySize(c.entries));
+
+const COUNTS_ONLY_NOTE = 'counts only: JavaScript objects by constructor, counted without a heap snapshot (no sizes; strings, code and backing stores not counted)';
+
 /** Kinds that grew by count or size, in censusGrowth's order. */
 export function grownOf(entries: readonly CensusGrowth[]): CensusGrowth[] {
   return entries.filter((e) => e.countDiff > 0 || (e.countDiff === 0 && e.sizeDiff > 0));
@@ -58,17 +67,25 @@ const entryJson = (e: CensusEntry): JsonCensusEntry => ({ type: e.type, name: e.
 export function censusJson(c: Census, top: number): JsonCensus {
   const t = totalOf(c.entries);
   return {
-    label: c.label, timeNs: c.timeNs, gcForced: c.gcForced, pauseNs: c.pauseNs,
-    objects: t.objects, size: t.size, kinds: c.entries.length, top: bySize(c.entries).slice(0, top).map(entryJson),
+    label: c.label, timeNs: c.timeNs, gcForced: c.gcForced, pauseNs: c.pauseNs, countsOnly: c.countsOnly === true,
+    objects: t.objects, size: t.size, kinds: c.entries.length, top: largestOf(c).slice(0, top).map(entryJson),
   };
 }
 
+/** Totals the growth compares: JavaScript objects only, without sizes, when either census only counted. */
+function comparedTotals(g: CensusGrowthResult): [{ objects: number; size: number }, { objects: number; size: number }] {
+  if (!g.from.countsOnly && !g.to.countsOnly) return [totalOf(g.from.entries), totalOf(g.to.entries)];
+  const counted = (c: Census): { objects: number; size: number } =>
+    ({ objects: c.entries.reduce((n, e) => n + (countable(e) ? e.count : 0), 0), size: 0 });
+  return [counted(g.from), counted(g.to)];
+}
+
 export function growthJson(g: CensusGrowthResult, top: number): JsonGrowth {
-  const before = totalOf(g.from.entries);
-  const after = totalOf(g.to.entries);
+  const [before, after] = comparedTotals(g);
   return {
     from: { label: g.from.label, timeNs: g.from.timeNs },
     to: { label: g.to.label, timeNs: g.to.timeNs },
+    countsOnly: g.from.countsOnly === true || g.to.countsOnly === true,
     objectsDiff: after.objects - before.objects,
     sizeDiff: after.size - before.size,
     grown: grownOf(g.entries).slice(0, top).map((e) => ({ ...entryJson(e), countDiff: e.countDiff, sizeDiff: e.sizeDiff })),
@@ -100,22 +117,36 @@ function table(header: string[], rows: string[][]): string[] {
 export function censusHeading(c: Census): string {
   const t = totalOf(c.entries);
   const gc = c.gcForced ? 'after a full GC' : 'without a forced GC';
-  return `census "${c.label}" at ${formatTime(c.timeNs)}, ${gc} (paused the app ${formatTime(c.pauseNs)}): ` +
-    `${t.objects} objects, ${formatSize(t.size)} shallow in ${c.entries.length} kinds`;
+  const what = c.countsOnly ? `${t.objects} JavaScript objects in ${c.entries.length} kinds (${COUNTS_ONLY_NOTE})`
+    : `${t.objects} objects, ${formatSize(t.size)} shallow in ${c.entries.length} kinds`;
+  return `census "${c.label}" at ${formatTime(c.timeNs)}, ${gc} (paused the app ${formatTime(c.pauseNs)}): ${what}`;
 }
 
 export function formatTextCensus(c: Census, top: number): string {
-  const shown = bySize(c.entries).slice(0, top);
+  const shown = largestOf(c).slice(0, top);
+  if (c.countsOnly) {
+    const lines = [`${censusHeading(c)}; the ${shown.length} most common:`,
+      ...table(['count', 'kind'], shown.map((e) => [String(e.count), kindText(e)]))];
+    return `${lines.join('\n')}\n`;
+  }
   const lines = [`${censusHeading(c)}; the ${shown.length} largest by shallow size:`,
     ...table(['count', 'size', 'kind'], shown.map((e) => [String(e.count), formatSize(e.size), kindText(e)]))];
   return `${lines.join('\n')}\n`;
 }
 
 export function formatTextGrowth(g: CensusGrowthResult, top: number): string {
-  const before = totalOf(g.from.entries);
-  const after = totalOf(g.to.entries);
+  const [before, after] = comparedTotals(g);
   const grown = grownOf(g.entries);
   const shown = grown.slice(0, top);
+  if (g.from.countsOnly || g.to.countsOnly) {
+    const [from, to] = comparedTotals(g);
+    const lines = [`Growth from census "${g.from.label}" at ${formatTime(g.from.timeNs)} to "${g.to.label}" at ${formatTime(g.to.timeNs)}, ` +
+      `JavaScript objects by count (one of them counted only: no sizes): ${formatDelta(to.objects - from.objects)} objects; ` +
+      `${grown.length} kinds grew${shown.length < grown.length ? ` (the top ${shown.length})` : ''}`];
+    if (shown.length === 0) lines.push('No kind of object grew.');
+    else lines.push(...table(['count', '+count', 'kind'], shown.map((e) => [String(e.count), formatDelta(e.countDiff), kindText(e)])));
+    return `${lines.join('\n')}\n`;
+  }
   const lines = [`Growth from census "${g.from.label}" at ${formatTime(g.from.timeNs)} to "${g.to.label}" at ${formatTime(g.to.timeNs)}: ` +
     `${formatDelta(after.objects - before.objects)} objects, ${signedSize(after.size - before.size)} shallow; ` +
     `${grown.length} kinds grew${shown.length < grown.length ? ` (the top ${shown.length} by count)` : ''}`];
