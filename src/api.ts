@@ -231,14 +231,16 @@ export type { SuspectsResult } from './heap/track';
 /**
  * Tracks allocations for `seconds` (default 60), then answers which code
  * allocated the objects still live and what holds them: groups of
- * (allocating function, retaining path) ranked by bytes. Precise mode is on
+ * (allocating function, retaining path) ranked by bytes; with `site` (a
+ * function's name, a file, or file:line), the retainers of the objects
+ * allocated there only. Precise mode is on
  * for the window (when the addon is there) so inlined callees are named.
  * Costs more than sampling while it runs (see the result's note); rejects
  * while another window runs, or with a HeapWalkRefused when the closing heap
  * snapshot would not fit (checked before the window opens and again before
  * the snapshot; then tracking just stops). `stopSuspects()` ends a window early.
  */
-export function suspects(options: { seconds?: number; top?: number; force?: boolean } = {}): Promise<import('./heap/track').SuspectsResult> {
+export function suspects(options: { seconds?: number; top?: number; site?: string; force?: boolean } = {}): Promise<import('./heap/track').SuspectsResult> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { trackSuspects } = require('./heap/track') as typeof import('./heap/track');
   const switchable = nativeAvailability().available;

@@ -45,11 +45,14 @@ test('a registry leak: /growth names Visit, /retainers the path through .history
     assert.equal(ret.clusters[0].count, 2800);
 
     let answered = false;
-    const window = fetch(`${admin}/suspects?seconds=1&limit=3`, { method: 'POST', headers }).finally(() => { answered = true; });
+    // Only remember()'s objects (site=): the retainers of a site's objects in the running process.
+    const window = fetch(`${admin}/suspects?seconds=1&limit=3&site=remember`, { method: 'POST', headers }).finally(() => { answered = true; });
     while (!answered) await load(1);
     const sus = await window;
     assert.equal(sus.status, 200);
     const body = await sus.json();
+    assert.equal(body.site, 'remember');
+    assert.ok(body.suspects.every((s) => s.function === 'remember'), JSON.stringify(body.suspects));
     const top = body.suspects[0];
     assert.equal(top.function, 'remember');
     assert.ok(top.file.endsWith('registry-service.js'));

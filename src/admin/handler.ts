@@ -140,7 +140,7 @@ class LiveState {
       census: { method: 'GET', params: ['limit', 'gc', 'mode', 'force'], gcDefault: true, run: (q) => this.census(q) },
       growth: { method: 'GET', params: ['limit', 'gc', 'mode', 'force'], gcDefault: true, run: (q) => this.growth(q) },
       retainers: { method: 'GET', params: ['type', 'limit', 'force'], gcDefault: false, run: (q) => this.retainers(q) },
-      suspects: { method: 'POST', params: ['seconds', 'limit', 'force'], gcDefault: false, run: (q) => this.suspects(q) },
+      suspects: { method: 'POST', params: ['seconds', 'limit', 'site', 'force'], gcDefault: false, run: (q) => this.suspects(q) },
       largest: { method: 'GET', params: ['limit', 'values', 'force'], gcDefault: false, run: (q) => this.largest(q) },
     };
   }
@@ -265,7 +265,7 @@ class LiveState {
    */
   private async suspects(q: Query): Promise<Reply> {
     const r = render();
-    const result = await api.suspects({ seconds: q.seconds, top: q.limit, force: q.force });
+    const result = await api.suspects({ seconds: q.seconds, top: q.limit, site: q.site, force: q.force });
     const input = { source: 'live', ...result };
     return ok(r.suspectsJson(input), r.suspectsText(input));
   }

@@ -24,6 +24,8 @@ export interface Query {
   precise: boolean;
   /** POST /baseline: how long precise mode stays on, in ms. */
   preciseForMs: number;
+  /** POST /suspects: only the objects allocated at this site (a function, a file or file:line). */
+  site: string | undefined;
   /** Heap walks: take one even when it would not fit (walk-guard.ts). */
   force: boolean;
   /** GET /census, /growth: full, counts, or auto (full when it fits). */
@@ -60,7 +62,7 @@ function flag(name: string, value: string): boolean {
 export function parseQuery(params: URLSearchParams, allowed: readonly string[], gcDefault: boolean): Query {
   const q: Query = {
     groupBy: 'lineno', limit: 10, gc: gcDefault, cumulative: false, name: undefined, values: false, seconds: 60, type: undefined, hide: [], on: undefined,
-    precise: true, preciseForMs: DEFAULT_PRECISE_FOR_MS, force: false, mode: 'auto',
+    precise: true, preciseForMs: DEFAULT_PRECISE_FOR_MS, force: false, mode: 'auto', site: undefined,
   };
   const seen = new Set<string>();
   for (const [key, value] of params) {
@@ -114,6 +116,10 @@ export function parseQuery(params: URLSearchParams, allowed: readonly string[], 
         break;
       case 'preciseFor':
         q.preciseForMs = duration('preciseFor', value);
+        break;
+      case 'site':
+        if (!/^[\w$.:@ /()-]{1,200}$/.test(value)) throw new BadRequest('site must be a function name, a file or file:line of 1 to 200 characters');
+        q.site = value;
         break;
       case 'force':
         q.force = flag('force', value);

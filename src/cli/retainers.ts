@@ -1,13 +1,13 @@
 // `alloctrace retainers`: who holds a type's instances in a saved heap snapshot.
 import { parseArgs } from 'node:util';
 import { largestObjects } from '../heap/largest';
-import { retainersOf } from '../heap/retainers';
+import { retainersOf, siteRetainersOf } from '../heap/retainers';
 import { jsonText, REPORTERS } from '../views/reporters';
 import { checkTop, parseCommandArgs } from './args';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
 import { heapGraphOf } from './heap-input';
 
-export const RETAINERS_HELP = `Usage: alloctrace retainers FILE.heapsnapshot [--type NAME] [--compare-to OLD.heapsnapshot] [--top N] [--json]
+export const RETAINERS_HELP = `Usage: alloctrace retainers FILE.heapsnapshot [--type NAME | --site SITE] [--compare-to OLD.heapsnapshot] [--top N] [--json]
 
 Who holds the instances of a type in a heap snapshot (written by
 v8.writeHeapSnapshot(), node --heapsnapshot-near-heap-limit or DevTools):
@@ -20,6 +20,10 @@ one, the type whose instances hold the most bytes.
 
 Options:
   --type NAME  the constructor's name (e.g. Session)
+  --site SITE  instead of a type, the objects allocated at SITE: a function's
+               name, a file (app.js, src/registry.ts) or FILE:LINE (the
+               function's definition line); needs a snapshot saved with
+               allocation tracking on (DevTools' allocation instrumentation)
   --compare-to OLD.heapsnapshot
                an earlier snapshot: the default type is the one that grew most
   --top N      paths shown (default 10)
@@ -33,7 +37,7 @@ export function retainersCommand(argv: string[]): number {
     const parsed = parseCommandArgs('retainers', () => parseArgs({
       args: argv, allowPositionals: true, strict: true,
       options: {
-        type: { type: 'string' }, 'compare-to': { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' },
+        type: { type: 'string' }, site: { type: 'string' }, 'compare-to': { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -44,6 +48,9 @@ export function retainersCommand(argv: string[]): number {
     }
     if (parsed.positionals.length !== 1) throw new UsageError('retainers: give one heap snapshot FILE (see alloctrace retainers --help)');
     const top = checkTop(v.top);
+    if (v.site !== undefined && (v.type !== undefined || v['compare-to'] !== undefined)) {
+      throw new UsageError('retainers: --site picks the objects itself: give it without --type or --compare-to');
+    }
     const file = parsed.positionals[0];
     const graph = heapGraphOf(file);
     let result;
@@ -51,7 +58,7 @@ export function retainersCommand(argv: string[]): number {
       // --compare-to OLD.heapsnapshot: the default type is the one that grew most since it.
       const since = v['compare-to'] === undefined ? null
         : { timeNs: 0, label: v['compare-to'], gcForced: false, pauseNs: 0, entries: heapGraphOf(v['compare-to']).census() };
-      result = retainersOf(graph, v.type ?? null, top, since);
+      result = v.site !== undefined ? siteRetainersOf(graph, v.site, top) : retainersOf(graph, v.type ?? null, top, since);
     } catch (err) {
       if (err instanceof RangeError) throw new UsageError(`retainers: ${err.message}`);
       throw err;

@@ -7,7 +7,7 @@ import { checkTop, parseCommandArgs } from './args';
 import { heapGraphOf } from './heap-input';
 import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
 
-export const SUSPECTS_HELP = `Usage: alloctrace suspects FILE.heapsnapshot [--top N] [--json]
+export const SUSPECTS_HELP = `Usage: alloctrace suspects FILE.heapsnapshot [--site SITE] [--top N] [--json]
 
 For a heap snapshot taken while allocations were tracked (DevTools'
 "Allocation instrumentation on timeline", or the inspector's
@@ -17,6 +17,8 @@ them, most bytes first. In a running process use suspects() in the API or
 POST /suspects?seconds=N on the admin endpoint.
 
 Options:
+  --site SITE only the objects allocated at SITE: a function's name, a file
+              (app.js) or FILE:LINE (the function's definition line)
   --top N     groups shown (default 10)
   --json      one JSON object on stdout
   -h, --help  this help
@@ -27,7 +29,7 @@ export function suspectsCommand(argv: string[]): number {
   try {
     const parsed = parseCommandArgs('suspects', () => parseArgs({
       args: argv, allowPositionals: true, strict: true,
-      options: { top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { site: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
     const v = parsed.values;
     if (v.help) {
@@ -39,8 +41,8 @@ export function suspectsCommand(argv: string[]): number {
     const file = parsed.positionals[0];
     const graph = heapGraphOf(file);
     if (graph.data.traceTree.length === 0) throw new UsageError(`${file}: no allocation traces in this heap snapshot (take it with allocation tracking on)`);
-    const r = suspectsOf(graph, top);
-    const input = { source: file, seconds: null, snapshotMs: null, precise: null, note: null, ...r };
+    const r = suspectsOf(graph, top, undefined, v.site);
+    const input = { source: file, seconds: null, site: v.site ?? null, snapshotMs: null, precise: null, note: null, ...r };
     process.stdout.write(v.json ? jsonText(REPORTERS.suspects, input) : REPORTERS.suspects.text(input));
     return EXIT_OK;
   } catch (err) {

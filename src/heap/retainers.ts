@@ -4,6 +4,7 @@
 // one line with a count and their shallow bytes, so a million list entries
 // held by one list are one answer (memlab clusters the same way).
 import { Census, censusGrowth } from '../model/census';
+import { allocationSites, hasAllocationTraces, siteMatcher } from './allocation-sites';
 import { HeapGraph } from './graph';
 
 export interface RetainerCluster {
@@ -17,7 +18,10 @@ export interface RetainerCluster {
 }
 
 export interface RetainersResult {
+  /** The constructor traced back; "" when the objects were chosen by `site`. */
   type: string;
+  /** The allocation site whose objects were traced back (any type), or null. */
+  site: string | null;
   /** Why this type: given, or chosen. */
   chosen: string;
   instances: number;
@@ -126,12 +130,53 @@ export function retainersOf(g: HeapGraph, typeName: string | null, top = 10, sin
   const grown = typeName === null && since !== null ? grewMost(g, since) : null;
   const type = typeName ?? grown?.type ?? defaultType(g);
   if (type === null) throw new RangeError('no object type of the program\'s own in this heap snapshot: give one with --type');
+  const found = clusterPaths(g, top, (n) => g.type(n) === 'object' && g.name(n) === type);
+  if (found.instances === 0) {
+    const known = objectTypes(g).slice(0, 20).map(([name, count]) => `${name || '(no name)'} (${count})`);
+    throw new RangeError(`no objects of type "${type}" in this heap snapshot (the most common: ${known.join(', ')})`);
+  }
+  return {
+    type,
+    site: null,
+    chosen: typeName !== null ? 'given'
+      : grown ? `the program's type that grew most since "${(since as Census).label}" (+${grown.countDiff})`
+        : 'the program\'s type holding the most bytes',
+    ...found,
+  };
+}
+
+/**
+ * The objects allocated at `site` (a function, a file, or file:line; see
+ * siteMatcher) and still live, of any type, traced back the same way. Needs
+ * a snapshot taken with allocation tracking on.
+ */
+export function siteRetainersOf(g: HeapGraph, site: string, top = 10): RetainersResult {
+  if (!hasAllocationTraces(g)) {
+    throw new RangeError('this heap snapshot has no allocation traces: --site needs one saved with allocation tracking on ' +
+      '(DevTools\' "Allocation instrumentation on timeline"), or use suspects on the running process');
+  }
+  const sites = allocationSites(g);
+  const wanted = siteMatcher(site);
+  const found = clusterPaths(g, top, (n) => {
+    const traceId = g.traceNodeId(n);
+    const at = traceId === 0 ? undefined : sites.get(traceId);
+    return at !== undefined && wanted(at);
+  });
+  if (found.instances === 0) {
+    const known = [...new Set([...sites.values()].filter((s) => s[1] !== '').map((s) => `${s[0] || '(anonymous)'} (${s[1]}:${s[2]})`))].slice(0, 20);
+    throw new RangeError(`no live object allocated at "${site}" in this heap snapshot (allocating functions in it: ${known.join(', ')})`);
+  }
+  return { type: '', site, chosen: 'given', ...found };
+}
+
+/** The shortest retaining paths of the nodes `select` picks, alike ones together. */
+function clusterPaths(g: HeapGraph, top: number, select: (n: number) => boolean): Pick<RetainersResult, 'instances' | 'size' | 'unreachable' | 'clusters'> {
   const clusters = new Map<string, RetainerCluster>();
   let instances = 0;
   let size = 0;
   let unreachable = 0;
   for (let n = 0; n < g.nodeCount; n++) {
-    if (g.type(n) !== 'object' || g.name(n) !== type) continue;
+    if (!select(n)) continue;
     instances++;
     size += g.selfSize(n);
     const path = renderPath(g, n);
@@ -144,16 +189,5 @@ export function retainersOf(g: HeapGraph, typeName: string | null, top = 10, sin
     c.size += g.selfSize(n);
     clusters.set(path, c);
   }
-  if (instances === 0) {
-    const known = objectTypes(g).slice(0, 20).map(([name, count]) => `${name || '(no name)'} (${count})`);
-    throw new RangeError(`no objects of type "${type}" in this heap snapshot (the most common: ${known.join(', ')})`);
-  }
-  return {
-    type,
-    chosen: typeName !== null ? 'given'
-      : grown ? `the program's type that grew most since "${(since as Census).label}" (+${grown.countDiff})`
-        : 'the program\'s type holding the most bytes',
-    instances, size, unreachable,
-    clusters: [...clusters.values()].sort((a, b) => b.count - a.count || b.size - a.size).slice(0, top),
-  };
+  return { instances, size, unreachable, clusters: [...clusters.values()].sort((a, b) => b.count - a.count || b.size - a.size).slice(0, top) };
 }

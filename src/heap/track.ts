@@ -18,6 +18,8 @@ export interface SuspectsOptions {
   seconds?: number;
   /** Groups shown (default 10). */
   top?: number;
+  /** Only the objects allocated at this site (a function, a file or file:line; heap/allocation-sites.ts). */
+  site?: string;
   /** Take the closing heap snapshot even when it would not fit (walk-guard.ts). */
   force?: boolean;
   /** Switches precise mode on for the window (default true); `setPrecise` is given when alloctrace's addon is there. */
@@ -26,6 +28,7 @@ export interface SuspectsOptions {
 
 export interface SuspectsResult {
   seconds: number;
+  site: string | null;
   /** Objects allocated in the window and still live at its end, and their shallow bytes. */
   tracked: number;
   trackedSize: number;
@@ -98,8 +101,8 @@ export async function trackSuspects(options: SuspectsOptions = {}): Promise<Susp
     const snapshotMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const ownDir = path.dirname(__dirname) + path.sep;
     const own = (f: string): boolean => f === 'node:inspector' || f.startsWith(ownDir);
-    const { suspects, tracked, trackedSize } = suspectsOf(new HeapGraph(readHeapSnapshot(file)), options.top ?? 10, own);
-    return { seconds, tracked, trackedSize, suspects, snapshotMs, precise, note: COST_NOTE };
+    const { suspects, tracked, trackedSize } = suspectsOf(new HeapGraph(readHeapSnapshot(file)), options.top ?? 10, own, options.site);
+    return { seconds, site: options.site ?? null, tracked, trackedSize, suspects, snapshotMs, precise, note: COST_NOTE };
   } finally {
     v8.setFlagsFromString('--compact');
     if (precise && options.setPrecise) options.setPrecise(false);

@@ -11,7 +11,7 @@ import { warn } from '../warn';
 /**
  * Extra memory per byte of used heap, as measured by bench/census.js on
  * Node 20: V8's heap snapshot took +1.47 GB at 93 MB used (2.85 M objects);
- * the counting walk (QueryObjects) +105 MB at 93 MB and +1.3 GB at 1.06 GB.
+ * the counting walk (QueryObjects) +115 MiB at 100 MB and +1.5 GB at 1.15 GB.
  * Rounded up: heaps of smaller objects cost more per byte.
  */
 export const WALK_COST = { snapshot: 16, count: 1.5 } as const;

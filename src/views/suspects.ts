@@ -8,6 +8,8 @@ export interface SuspectsInput {
   source: string;
   /** The window in seconds (a live window), or null for a saved snapshot. */
   seconds: number | null;
+  /** Only the objects allocated at this site (a function, file or file:line), or null for all. */
+  site: string | null;
   tracked: number;
   trackedSize: number;
   suspects: Suspect[];
@@ -22,7 +24,7 @@ function site(s: Suspect): string {
 }
 
 export function formatTextSuspects(r: SuspectsInput): string {
-  const lines = [`${r.tracked} objects (${formatSize(r.trackedSize)}) allocated ${r.seconds === null ? 'while allocations were tracked' : `in the ${r.seconds} s window`} ` +
+  const lines = [`${r.tracked} objects (${formatSize(r.trackedSize)}) allocated ${r.site === null ? '' : `at ${r.site} `}${r.seconds === null ? 'while allocations were tracked' : `in the ${r.seconds} s window`} ` +
     `and still live in ${r.source === 'live' ? 'the running process' : r.source}; by allocating function and what holds them, most bytes first:`];
   for (const s of r.suspects) {
     lines.push(`  ${site(s)} allocated ${s.count.toLocaleString('en-US')} objects (${formatSize(s.size)}) still held by ${s.path}`);
