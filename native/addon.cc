@@ -150,6 +150,15 @@ Napi::Value Census(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// (kind, bytes of the message without its time) -> ns since the trace's start, or -1 if not written.
+Napi::Value WriteFinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsTypedArray()) return Napi::Number::New(env, -1);
+  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
+  std::string msg(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
+  return Napi::Number::New(env, From(info)->WriteFinding(info[0].As<Napi::Number>().Uint32Value(), msg));
+}
+
 Napi::Value File(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), From(info)->file());
 }
@@ -255,6 +264,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("clearTraces", ClearTraces);
   add("snapshot", Snapshot);
   add("census", Census);
+  add("writeFinding", WriteFinding);
   add("tracebackLimit", TracebackLimit);
   add("file", File);
   add("timeline", Timeline);

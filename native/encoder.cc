@@ -12,7 +12,7 @@ namespace {
 // Field numbers of Record's oneof (proto/alloctrace.proto).
 enum RecordKind : uint32_t {
   kHeader = 1, kString = 2, kFrame = 3, kStack = 4,
-  kBatch = 5, kMemory = 6, kMarker = 7, kTrailer = 8, kCensus = 9,
+  kBatch = 5, kMemory = 6, kMarker = 7, kTrailer = 8, kCensus = 9, kRetainers = 10, kSuspects = 11,
 };
 
 void AppendRecord(std::string* out, RecordKind kind, const std::string& msg) {
@@ -208,6 +208,14 @@ void Encoder::Marker(uint64_t time_ns, const std::string& name, bool gc_forced, 
   wire::UintField(&msg, 4, requested_ns);
   wire::UintField(&msg, 5, precise);
   AppendRecord(out, kMarker, msg);
+}
+
+bool Encoder::Finding(uint32_t kind, uint64_t time_ns, const std::string& msg, std::string* out) {
+  if (kind != kRetainers && kind != kSuspects) return false;
+  std::string body = msg;
+  wire::UintField(&body, 1, time_ns);  // fields may come in any order
+  AppendRecord(out, static_cast<RecordKind>(kind), body);
+  return true;
 }
 
 void Encoder::Census(uint64_t time_ns, const std::string& label, const CensusResult& census, std::string* out) {

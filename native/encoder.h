@@ -83,6 +83,9 @@ class Encoder {
                      uint64_t requested_ns = 0, PreciseSwitch precise = kPreciseUnchanged);
   // An object census (census.h) taken at time_ns; `label` says why.
   static void Census(uint64_t time_ns, const std::string& label, const CensusResult& census, std::string* out);
+  // A finding encoded in JavaScript (Retainers, Suspects: the Record fields
+  // this returns true for), stamped with its time (field 1) here. False: not such a kind.
+  static bool Finding(uint32_t kind, uint64_t time_ns, const std::string& msg, std::string* out);
   static void Trailer(uint64_t time_ns, uint64_t allocs, uint64_t frees, uint64_t batches,
                       uint64_t dropped, std::string* out);
 

@@ -418,6 +418,15 @@ void Tracer::KeepCensusResult(v8::Local<v8::Array> entries) {
   census_results_.back().SetWeak();  // reset by the GC once the app lets go of it
 }
 
+double Tracer::WriteFinding(uint32_t kind, const std::string& msg) {
+  if (!tracing_ || !writer_) return -1;
+  uint64_t now = Now();
+  std::string out;
+  if (!Encoder::Finding(kind, now, msg, &out)) return -1;
+  Emit(std::move(out));
+  return tracing_ ? static_cast<double>(now) : -1;
+}
+
 TracedMemory Tracer::Memory() {
   Poll();
   return {current_bytes_, peak_bytes_};

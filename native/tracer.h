@@ -62,6 +62,9 @@ class Tracer {
   // A census result handed to JavaScript (its entries array): later
   // censuses leave it out while it lives (held weakly).
   void KeepCensusResult(v8::Local<v8::Array> entries);
+  // A finding made in JavaScript (Encoder::Finding), written when tracing
+  // to a file; returns its time since the trace's start, or -1 if not written.
+  double WriteFinding(uint32_t kind, const std::string& msg);
   TracedMemory Memory();
   void ResetPeak() { peak_bytes_ = current_bytes_; }
   void ClearTraces();

@@ -193,6 +193,21 @@ export interface RetainersOptions {
   top?: number;
   /** Take the heap snapshot even when it would not fit (see census()'s `force`). */
   force?: boolean;
+  /** Why it was asked, kept with it in the trace when tracing to a file (default `api`). */
+  label?: string;
+}
+
+/** Keeps a finding in the trace when tracing to a file (`alloctrace retainers|suspects TRACE`, the HTML page). */
+function keepFinding(kind: import('./format/findings').FindingKind, encode: (f: typeof import('./format/findings')) => Uint8Array): void {
+  const n = native();
+  if (n === undefined || !n.isTracing()) return;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const findings = require('./format/findings') as typeof import('./format/findings');
+    n.writeFinding(findings.findingField(kind), encode(findings));
+  } catch (err) {
+    warn(`the ${kind} answer was not written into the trace: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /**
@@ -209,7 +224,9 @@ export function retainers(options: RetainersOptions = {}): import('./heap/retain
   const { retainersOf } = require('./heap/retainers') as typeof import('./heap/retainers');
   /* eslint-enable @typescript-eslint/no-var-requires */
   checkHeapWalk('snapshot', 'a heap snapshot for retainers()', options.force);
-  return withLiveHeapGraph((g) => retainersOf(g, options.type ?? null, options.top ?? 10, options.since ?? null));
+  const result = withLiveHeapGraph((g) => retainersOf(g, options.type ?? null, options.top ?? 10, options.since ?? null));
+  keepFinding('retainers', (f) => f.encodeRetainers(result, options.label === undefined ? 'api' : String(options.label)));
+  return result;
 }
 
 /**
@@ -240,17 +257,19 @@ export type { SuspectsResult } from './heap/track';
  * snapshot would not fit (checked before the window opens and again before
  * the snapshot; then tracking just stops). `stopSuspects()` ends a window early.
  */
-export function suspects(options: { seconds?: number; top?: number; site?: string; force?: boolean } = {}): Promise<import('./heap/track').SuspectsResult> {
+export async function suspects(options: { seconds?: number; top?: number; site?: string; force?: boolean; label?: string } = {}): Promise<import('./heap/track').SuspectsResult> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { trackSuspects } = require('./heap/track') as typeof import('./heap/track');
   const switchable = nativeAvailability().available;
-  return trackSuspects({
+  const result = await trackSuspects({
     ...options,
     setPrecise: switchable ? (on: boolean) => {
       if (on && preciseNow()) return false; // already on: leave it as it is, and on after
       return switchPrecise(on).changed;
     } : undefined,
   });
+  keepFinding('suspects', (f) => f.encodeSuspects(result, options.label === undefined ? 'api' : String(options.label)));
+  return result;
 }
 
 /** Ends a running suspects() window now; false when none runs. */

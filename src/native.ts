@@ -53,6 +53,8 @@ export interface NativeBinding {
   snapshot(gc: boolean): Buffer | undefined;
   /** An object census of this thread's heap, after a full GC when `gc`; written into the trace when tracing. */
   census(gc: boolean, label: string, countsOnly?: boolean): NativeCensus;
+  /** Writes a finding (a Record field number, its message without time) when tracing to a file: its ns since the trace's start, or -1. */
+  writeFinding(field: number, message: Uint8Array): number;
   tracebackLimit(): number;
   /** The file written to now (rotation moves it on) or last; '' if none. */
   file(): string;

@@ -14,6 +14,10 @@ const heapSnapshot = path.join(dir, 'registry.heapsnapshot');
 runPlain('registry-leak.js', { args: [heapSnapshot, '200', '4'] });
 const censusFile = path.join(dir, 'census.atrace');
 execFileSync(process.execPath, [path.join(__dirname, 'fixtures', 'census-api.js'), censusFile, '10', '5', '5']);
+const findingsFile = path.join(dir, 'findings.atrace');
+execFileSync(process.execPath, [path.join(__dirname, 'fixtures', 'findings-app.js'), findingsFile]);
+const tracked = path.join(dir, 'tracked.heapsnapshot');
+execFileSync(process.execPath, ['--no-compact', path.join(__dirname, 'fixtures', 'tracked-snapshot.js'), tracked, '50']);
 const docs = (name) => fs.readFileSync(path.join(ROOT, 'docs', name), 'utf8');
 
 function json(args) {
@@ -33,6 +37,9 @@ function outputs() {
     retainers: json(['retainers', heapSnapshot, '--json']),
     largest: json(['largest', heapSnapshot, '--json', '--top', '3']),
     census: json(['census', censusFile, '--json', '--compare-to', 'first', '--top', '3']),
+    recordedRetainers: json(['retainers', findingsFile, '--json']),
+    recordedSuspects: json(['suspects', findingsFile, '--json']),
+    suspects: json(['suspects', tracked, '--json', '--site', 'remember']),
   };
 }
 
@@ -54,6 +61,9 @@ test('every --json output carries "schema": 1', () => {
   assert.equal(o.leaks.schema, 1);
   assert.equal(o.timeline.schema, 1);
   assert.equal(o.census.schema, 1);
+  assert.equal(o.recordedRetainers.schema, 1);
+  assert.equal(o.recordedSuspects.schema, 1);
+  assert.equal(o.suspects.schema, 1);
   assert.equal(o.separate.schema, 1);
   assert.equal(o.separate.reports.length, 1);
   assert.equal(o.separate.reports[0].schema, 1, 'each report of --separate is the usual report object');
@@ -82,7 +92,7 @@ test('docs/format.md names every record and field of proto/alloctrace.proto', ()
   const fields = [...proto.matchAll(/^\s+(?:repeated )?\w+ (\w+) = \d+;/gm)].map((m) => m[1]);
   assert.ok(fields.length >= 40, fields.join(' '));
   for (const f of new Set(fields)) {
-    if (['header', 'string', 'frame', 'stack', 'batch', 'memory', 'marker', 'trailer', 'census'].includes(f)) continue; // Record's oneof
+    if (['header', 'string', 'frame', 'stack', 'batch', 'memory', 'marker', 'trailer', 'census', 'retainers', 'suspects'].includes(f)) continue; // Record's oneof
     assert.ok(text.includes(`\`${f}\``), `docs/format.md names field ${f}`);
   }
 });

@@ -236,7 +236,7 @@ class LiveState {
     const walked = gcLimit.walk(false, () => {
       try {
         // Without a type: the one that grew most since the last /census or /growth, if there was one.
-        return api.retainers({ type: q.type, top: q.limit, since: this.lastCensus ?? undefined, force: q.force });
+        return api.retainers({ type: q.type, top: q.limit, since: this.lastCensus ?? undefined, force: q.force, label: 'http' });
       } catch (err) {
         if (err instanceof RangeError) return err;
         throw err;
@@ -265,7 +265,7 @@ class LiveState {
    */
   private async suspects(q: Query): Promise<Reply> {
     const r = render();
-    const result = await api.suspects({ seconds: q.seconds, top: q.limit, site: q.site, force: q.force });
+    const result = await api.suspects({ seconds: q.seconds, top: q.limit, site: q.site, force: q.force, label: 'http' });
     const input = { source: 'live', ...result };
     return ok(r.suspectsJson(input), r.suspectsText(input));
   }

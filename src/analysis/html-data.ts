@@ -7,6 +7,7 @@ import { displayFile } from '../model/paths';
 import { sourceLines } from '../model/source-lines';
 import { OpenOptions, Replay } from '../replay/replay';
 import { Census, CensusGrowth, censusGrowth } from '../model/census';
+import type { Recorded, RetainersResult, SuspectsFinding } from '../model/findings';
 import { DEFAULT_LEAKS_OPTIONS, LeaksResult, leaksOf } from './leaks';
 import { Timeline, timelineOf } from './timeline';
 
@@ -41,6 +42,9 @@ export interface HtmlTrace {
   /** Object censuses written into the trace, and what grew from the first to the last. */
   censuses: readonly Census[];
   censusGrowth: CensusGrowth[];
+  /** Who held what: the retainers and suspects answers written into the trace. */
+  retainers: readonly Recorded<RetainersResult>[];
+  suspects: readonly Recorded<SuspectsFinding>[];
 }
 
 export interface HtmlData {
@@ -116,7 +120,7 @@ export function htmlData(files: readonly string[], options: HtmlOptions, open: O
       ? censusGrowth(censuses[censuses.length - 1], censuses[0]).filter((g) => g.countDiff > 0 || g.sizeDiff > 0).slice(0, 30)
       : [];
     return {
-      censuses, censusGrowth: grown, cwd,
+      censuses, censusGrowth: grown, retainers: replay.retainers, suspects: replay.suspects, cwd,
       name: replay.name, timeNs: Array.from(series.timeNs), labels, stacks, series: out,
       folded: rest.length > 0 ? { stacks: rest.length, maxSize: rest.reduce((a, r) => a + r.max, 0) } : null,
       timeline: timelineOf(replay), leaks,

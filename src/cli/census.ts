@@ -13,7 +13,10 @@ and the kinds of objects holding the most shallow bytes (V8's node type and,
 for objects, the constructor's name). A census counts every live object of
 the heap after a full GC (not a sample); it is written into the trace by
 census() in the app, GET /census or /growth on the admin endpoint, and the
-marker signal with ALLOCTRACE_CENSUS_ON_SIGNAL=1.
+marker signal with ALLOCTRACE_CENSUS_ON_SIGNAL=1. A census taken when V8's
+heap snapshot would not have fitted (or asked for with mode counts) counts
+JavaScript objects only, without sizes ("counts only"); growth against it
+compares those by count.
 
 With --compare-to, shows the growth from that census to the last one (like
 objgraph's show_growth): the kinds that grew, most by count first.

@@ -4,10 +4,13 @@ import { largestObjects } from '../heap/largest';
 import { retainersOf, siteRetainersOf } from '../heap/retainers';
 import { jsonText, REPORTERS } from '../views/reporters';
 import { checkTop, parseCommandArgs } from './args';
-import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
+import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError } from './errors';
+import { startsLikeTrace } from '../format/reader';
+import { Replay } from '../replay/replay';
 import { heapGraphOf } from './heap-input';
 
 export const RETAINERS_HELP = `Usage: alloctrace retainers FILE.heapsnapshot [--type NAME | --site SITE] [--compare-to OLD.heapsnapshot] [--top N] [--json]
+       alloctrace retainers TRACE.atrace [--type NAME | --site SITE] [--json]
 
 Who holds the instances of a type in a heap snapshot (written by
 v8.writeHeapSnapshot(), node --heapsnapshot-near-heap-limit or DevTools):
@@ -17,6 +20,10 @@ references, written as the program names things (a module variable, then
 paths that read the same counted together. Without --type: the program's
 own type that grew most in number since --compare-to's snapshot, or without
 one, the type whose instances hold the most bytes.
+
+Given a trace instead: the retainers answers it keeps (retainers() or GET
+/retainers in the app while tracing to a file), oldest first; --type and
+--site keep the ones asked for that type or site.
 
 Options:
   --type NAME  the constructor's name (e.g. Session)
@@ -48,6 +55,15 @@ export function retainersCommand(argv: string[]): number {
     }
     if (parsed.positionals.length !== 1) throw new UsageError('retainers: give one heap snapshot FILE (see alloctrace retainers --help)');
     const top = checkTop(v.top);
+    if (startsLikeTrace(parsed.positionals[0])) {
+      if (v['compare-to'] !== undefined) throw new UsageError('retainers: --compare-to compares heap snapshots; FILE is a trace');
+      const [replay] = Replay.openEach([parsed.positionals[0]]);
+      for (const w of replay.warnings) say(w);
+      const recorded = replay.retainers.filter((r) => (v.type === undefined || r.type === v.type) && (v.site === undefined || r.site === v.site));
+      const input = { file: parsed.positionals[0], recorded };
+      process.stdout.write(v.json ? jsonText(REPORTERS.recordedRetainers, input) : REPORTERS.recordedRetainers.text(input));
+      return EXIT_OK;
+    }
     if (v.site !== undefined && (v.type !== undefined || v['compare-to'] !== undefined)) {
       throw new UsageError('retainers: --site picks the objects itself: give it without --type or --compare-to');
     }

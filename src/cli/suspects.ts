@@ -5,16 +5,20 @@ import { suspectsOf } from '../heap/suspects';
 import { jsonText, REPORTERS } from '../views/reporters';
 import { checkTop, parseCommandArgs } from './args';
 import { heapGraphOf } from './heap-input';
-import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
+import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError } from './errors';
+import { startsLikeTrace } from '../format/reader';
+import { Replay } from '../replay/replay';
 
 export const SUSPECTS_HELP = `Usage: alloctrace suspects FILE.heapsnapshot [--site SITE] [--top N] [--json]
+       alloctrace suspects TRACE.atrace [--json]
 
 For a heap snapshot taken while allocations were tracked (DevTools'
 "Allocation instrumentation on timeline", or the inspector's
 HeapProfiler.startTrackingHeapObjects): the objects allocated then and still
 live, grouped by the function that allocated them and the path that holds
 them, most bytes first. In a running process use suspects() in the API or
-POST /suspects?seconds=N on the admin endpoint.
+POST /suspects?seconds=N on the admin endpoint; given the trace it wrote to,
+alloctrace suspects lists every window's answer, oldest first.
 
 Options:
   --site SITE only the objects allocated at SITE: a function's name, a file
@@ -39,6 +43,13 @@ export function suspectsCommand(argv: string[]): number {
     if (parsed.positionals.length !== 1) throw new UsageError('suspects: give one heap snapshot FILE (see alloctrace suspects --help)');
     const top = checkTop(v.top);
     const file = parsed.positionals[0];
+    if (startsLikeTrace(file)) {
+      const [replay] = Replay.openEach([file]);
+      for (const w of replay.warnings) say(w);
+      const input = { file, recorded: replay.suspects.filter((s) => v.site === undefined || s.site === v.site) };
+      process.stdout.write(v.json ? jsonText(REPORTERS.recordedSuspects, input) : REPORTERS.recordedSuspects.text(input));
+      return EXIT_OK;
+    }
     const graph = heapGraphOf(file);
     if (graph.data.traceTree.length === 0) throw new UsageError(`${file}: no allocation traces in this heap snapshot (take it with allocation tracking on)`);
     const r = suspectsOf(graph, top, undefined, v.site);

@@ -127,6 +127,29 @@ export interface CensusRecord {
   countsOnly: boolean;
 }
 
+export interface RetainersRecord {
+  timeNs: number;
+  label: string;
+  type: string;
+  site: string;
+  chosen: string;
+  instances: number;
+  size: number;
+  unreachable: number;
+  paths: Array<{ path: string; count: number; size: number; exampleId: number }>;
+}
+
+export interface SuspectsRecord {
+  timeNs: number;
+  label: string;
+  seconds: number;
+  site: string;
+  tracked: number;
+  trackedSize: number;
+  groups: Array<{ function: string; file: string; line: number; path: string; count: number; size: number }>;
+  precise: boolean;
+}
+
 export type TraceRecord =
   | { kind: 'header'; header: HeaderRecord }
   | { kind: 'string'; string: StringDefRecord }
@@ -136,7 +159,9 @@ export type TraceRecord =
   | { kind: 'memory'; memory: MemoryRecord }
   | { kind: 'marker'; marker: MarkerRecord }
   | { kind: 'trailer'; trailer: TrailerRecord }
-  | { kind: 'census'; census: CensusRecord };
+  | { kind: 'census'; census: CensusRecord }
+  | { kind: 'retainers'; retainers: RetainersRecord }
+  | { kind: 'suspects'; suspects: SuspectsRecord };
 
 export type RecordKind = TraceRecord['kind'];
 
@@ -161,6 +186,8 @@ export function decodeRecord(bytes: Uint8Array): TraceRecord | null {
     case 'marker':
     case 'trailer':
     case 'census':
+    case 'retainers':
+    case 'suspects':
       // Field names and types match the interfaces above (camelCase, numbers
       // for uint64 thanks to Long = undefined); defaults come from prototypes.
       return { kind: msg.kind, [msg.kind]: msg[msg.kind] } as unknown as TraceRecord;

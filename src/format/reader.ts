@@ -65,6 +65,20 @@ function checkMagic(head: Uint8Array, length: number, name: string): number {
   return version;
 }
 
+/** Whether `file` begins with a trace's signature (commands that also read other files tell them apart by it). */
+export function startsLikeTrace(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(MAGIC.length);
+    return fs.readSync(fd, head, 0, head.length, 0) === head.length && MAGIC.equals(head);
+  } catch {
+    return false; // the command reading it says what is wrong with it
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 /** The format version of a signature at buf[pos], or 0 if there is none. */
 function magicAt(buf: Uint8Array, pos: number, end: number): number {
   if (end - pos < MAGIC_LENGTH) return 0;

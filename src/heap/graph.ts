@@ -5,6 +5,9 @@
 import type { CensusEntry } from '../model/census';
 import { HeapSnapshotData } from './parse';
 
+/** GC roots that hold things only for the moment (see parentEdges). */
+const TRANSIENT_ROOTS = new Set(['(Handle scope)', '(Strong roots)']);
+
 export class HeapGraph {
   readonly nodeCount: number;
   private readonly nf: number;
@@ -97,17 +100,30 @@ export class HeapGraph {
     const weak = this.edgeTypes.indexOf('weak');
     // A shortcut is a view DevTools adds (a global's properties from the root), not a reference.
     const shortcut = this.edgeTypes.indexOf('shortcut');
-    while (head < tail) {
-      const n = queue[head++];
-      for (let e = this.firstEdge[n]; e < this.firstEdge[n + 1]; e++) {
-        const t = this.data.edges[e * this.ef + this.edgeTypeOf];
-        if (t === weak || t === shortcut) continue;
-        const to = this.edgeTo(e);
-        if (seen[to]) continue;
-        seen[to] = 1;
-        parent[to] = e;
-        queue[tail++] = to;
+    // Handles and stack slots of the moment the snapshot was taken (the
+    // code taking it, a C++ handle) and V8's own strong roots (an identity
+    // map the profiler keeps, seen holding a module's list) also reach
+    // long-lived objects, often by a shorter path: reach what they hold only
+    // after everything else, so a path names the program's holder.
+    const deferred: number[] = [];
+    let deferring = true;
+    for (;;) {
+      while (head < tail) {
+        const n = queue[head++];
+        for (let e = this.firstEdge[n]; e < this.firstEdge[n + 1]; e++) {
+          const t = this.data.edges[e * this.ef + this.edgeTypeOf];
+          if (t === weak || t === shortcut) continue;
+          const to = this.edgeTo(e);
+          if (seen[to]) continue;
+          seen[to] = 1;
+          parent[to] = e;
+          if (deferring && this.type(to) === 'synthetic' && TRANSIENT_ROOTS.has(this.name(to))) deferred.push(to);
+          else queue[tail++] = to;
+        }
       }
+      if (!deferring || deferred.length === 0) break;
+      deferring = false;
+      for (const d of deferred) queue[tail++] = d;
     }
     // Each edge's source node, for walking back up.
     this.edgeSource = new Uint32Array(this.data.edgeCount);

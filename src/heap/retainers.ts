@@ -4,32 +4,11 @@
 // one line with a count and their shallow bytes, so a million list entries
 // held by one list are one answer (memlab clusters the same way).
 import { Census, censusGrowth } from '../model/census';
+import type { RetainerCluster, RetainersResult } from '../model/findings';
 import { allocationSites, hasAllocationTraces, siteMatcher } from './allocation-sites';
 import { HeapGraph } from './graph';
 
-export interface RetainerCluster {
-  /** The rendered path, indexes written [i]. */
-  path: string;
-  count: number;
-  /** Shallow bytes of the instances it holds. */
-  size: number;
-  /** One instance's heap snapshot id (to find it in DevTools). */
-  exampleId: number;
-}
-
-export interface RetainersResult {
-  /** The constructor traced back; "" when the objects were chosen by `site`. */
-  type: string;
-  /** The allocation site whose objects were traced back (any type), or null. */
-  site: string | null;
-  /** Why this type: given, or chosen. */
-  chosen: string;
-  instances: number;
-  size: number;
-  /** Instances no strong path reaches (garbage the snapshot kept, or held only weakly). */
-  unreachable: number;
-  clusters: RetainerCluster[];
-}
+export type { RetainerCluster, RetainersResult } from '../model/findings';
 
 /** JavaScript's own constructors: not the type a leak is named by when none is given. */
 const BUILTIN = new Set(['Object', 'Array', 'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'Promise', 'Error', 'RegExp', 'Date',
@@ -82,6 +61,7 @@ function holderName(g: HeapGraph, n: number): string {
 }
 
 const COLLECTIONS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet']);
+const ASYNC_HOLDERS = new Set(['Promise', 'Generator', 'AsyncGenerator', 'AsyncFunctionAwait']);
 
 /** The path from the roots to `n` as the program names it. */
 export function renderPath(g: HeapGraph, n: number): string | null {
@@ -103,7 +83,9 @@ export function renderPath(g: HeapGraph, n: number): string | null {
     let label = '';
     if (type === 'context') {
       label = String(name);
-      if (firstVariable < 0) firstVariable = parts.length;
+      // `this` captured by a closure is where the closure was made (often a
+      // pending request's or promise's), not a name the program gave the holder.
+      if (firstVariable < 0 && name !== 'this') firstVariable = parts.length;
     }
     else if (type === 'property') label = `.${String(name)}`;
     else if (type === 'element') label = inCollection ? 'value' : '[i]';
@@ -113,6 +95,9 @@ export function renderPath(g: HeapGraph, n: number): string | null {
     } else if ((type === 'internal' || type === 'hidden') && inCollection) label = 'value';
     if (label === 'value') inCollection = false;
     const holder = holderName(g, to);
+    // Pending async work (a promise's reactions, a suspended async function)
+    // holds whatever scope awaits it: the program's names start after it.
+    if (ASYNC_HOLDERS.has(holder)) firstVariable = -1;
     const part = [label, holder].filter((x) => x !== '').join(' ');
     if (part !== '' && part !== 'system / Context') parts.push(part);
     else if (type === 'context' && firstVariable === parts.length) firstVariable = -1;

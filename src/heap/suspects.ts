@@ -4,21 +4,12 @@
 // object's shortest retaining path, grouped and ranked by bytes. One answer
 // of the form "remember() at app.js:10 allocated 9,400 objects (3.1 MB)
 // still held by registry Map → value Session → .history Array → [i]".
+import type { Suspect } from '../model/findings';
 import { HeapGraph } from './graph';
 import { allocationSites, siteMatcher } from './allocation-sites';
 import { renderPath } from './retainers';
 
-export interface Suspect {
-  /** The allocating function: name, script and line (1-based in the snapshot's trace_function_infos: its definition line). */
-  function: string;
-  file: string;
-  line: number;
-  /** The retaining path of the objects (alike paths together). */
-  path: string;
-  count: number;
-  /** Shallow bytes of those objects. */
-  size: number;
-}
+export type { Suspect } from '../model/findings';
 
 /**
  * Groups of (allocating function, retaining path) among the objects the

@@ -27,6 +27,7 @@ export interface SuspectsOptions {
 }
 
 export interface SuspectsResult {
+  /** How long the window was open, s (0.1 s steps): the time asked for, or less when stopped early. */
   seconds: number;
   site: string | null;
   /** Objects allocated in the window and still live at its end, and their shallow bytes. */
@@ -81,7 +82,10 @@ export async function trackSuspects(options: SuspectsOptions = {}): Promise<Susp
     precise = options.setPrecise ? options.setPrecise(true) : false;
     await post(session, 'HeapProfiler.enable');
     await post(session, 'HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+    const opened = process.hrtime.bigint();
     await ended;
+    // How long it was open: the time asked for, or less when stopped early.
+    const openS = Math.round(Number(process.hrtime.bigint() - opened) / 1e8) / 10;
     // The heap may have grown in the window: disabling the profiler (finally) stops tracking without a snapshot.
     checkHeapWalk('snapshot', 'the suspects window\'s closing heap snapshot', options.force);
     const file = path.join(dir, 'window.heapsnapshot');
@@ -102,7 +106,7 @@ export async function trackSuspects(options: SuspectsOptions = {}): Promise<Susp
     const ownDir = path.dirname(__dirname) + path.sep;
     const own = (f: string): boolean => f === 'node:inspector' || f.startsWith(ownDir);
     const { suspects, tracked, trackedSize } = suspectsOf(new HeapGraph(readHeapSnapshot(file)), options.top ?? 10, own, options.site);
-    return { seconds, site: options.site ?? null, tracked, trackedSize, suspects, snapshotMs, precise, note: COST_NOTE };
+    return { seconds: openS, site: options.site ?? null, tracked, trackedSize, suspects, snapshotMs, precise, note: COST_NOTE };
   } finally {
     v8.setFlagsFromString('--compact');
     if (precise && options.setPrecise) options.setPrecise(false);

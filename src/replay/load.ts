@@ -7,6 +7,7 @@
 import { BatchRecord, HeaderRecord, MemoryRecord, PRECISE_OFF, PRECISE_ON, TrailerRecord } from '../format/proto';
 import { DamagedRange, ProgressListener, TraceReader, TraceSource } from '../format/reader';
 import type { Census } from '../model/census';
+import type { Recorded, RetainersResult, SuspectsFinding } from '../model/findings';
 import { Frame } from '../model/frame';
 import { SymbolTable } from '../model/symbols';
 import { F64Column, U8Column } from './columns';
@@ -79,6 +80,10 @@ export interface LoadedTrace {
   markers: LoadedMarker[];
   /** Object censuses written into the trace, oldest first (times since the first header's start). */
   censuses: Census[];
+  /** retainers() / GET /retainers answers written into the trace, oldest first. */
+  retainers: Recorded<RetainersResult>[];
+  /** Suspects windows' answers written into the trace, oldest first. */
+  suspects: Recorded<SuspectsFinding>[];
   /** Memory records, times made relative to the first header's start. */
   memory: MemorySample[];
   /** The last segment's trailer; null when the process did not stop cleanly. */
@@ -176,6 +181,8 @@ class Loader {
   readonly segments: Segment[] = [];
   readonly markers: LoadedMarker[] = [];
   readonly censuses: Census[] = [];
+  readonly retainers: Recorded<RetainersResult>[] = [];
+  readonly suspects: Recorded<SuspectsFinding>[] = [];
   readonly memory: MemorySample[] = [];
   readonly live = new LiveSamples();
   readonly rows = new RowWriter();
@@ -456,6 +463,8 @@ class Loader {
       preciseSwitches: this.preciseSwitches,
       markers: this.markers,
       censuses: this.censuses,
+      retainers: this.retainers,
+      suspects: this.suspects,
       memory: this.memory,
       trailer: last ? last.trailer : null,
       truncatedAt: problem ? problem.truncatedAt : null,
@@ -569,6 +578,26 @@ function loadRecords(reader: TraceReader, loader: Loader, countOnly: boolean): v
           gcNs: c.gcNs,
           ...(c.countsOnly ? { countsOnly: true } : {}),
           entries: c.entries.map((e) => ({ type: e.type, name: e.name, count: e.count, size: e.size })),
+        });
+        break;
+      }
+      case 'retainers': {
+        const { segment } = loader.ensureSegment();
+        const r = record.retainers;
+        loader.retainers.push({
+          timeNs: loader.absoluteTime(segment, r.timeNs), label: r.label, type: r.type, site: r.site === '' ? null : r.site,
+          chosen: r.chosen, instances: r.instances, size: r.size, unreachable: r.unreachable,
+          clusters: r.paths.map((p) => ({ path: p.path, count: p.count, size: p.size, exampleId: p.exampleId })),
+        });
+        break;
+      }
+      case 'suspects': {
+        const { segment } = loader.ensureSegment();
+        const s = record.suspects;
+        loader.suspects.push({
+          timeNs: loader.absoluteTime(segment, s.timeNs), label: s.label, seconds: s.seconds, site: s.site === '' ? null : s.site,
+          tracked: s.tracked, trackedSize: s.trackedSize, precise: s.precise,
+          suspects: s.groups.map((g) => ({ function: g.function, file: g.file, line: g.line, path: g.path, count: g.count, size: g.size })),
         });
         break;
       }

@@ -6,6 +6,7 @@ import type { HeaderRecord } from '../format/proto';
 import { TraceSource } from '../format/reader';
 import { AS_RECORDED, locateSymbols, Locator } from '../locate/locator';
 import type { Census } from '../model/census';
+import type { Recorded, RetainersResult, SuspectsFinding } from '../model/findings';
 import { Filter } from '../model/filter';
 import { keysOf, StackTotals } from '../model/grouping';
 import { ownCodeFilters } from '../model/own-code';
@@ -155,6 +156,16 @@ export class Replay {
   /** Object censuses written into the trace, oldest first. */
   get censuses(): readonly Census[] {
     return this.trace.censuses;
+  }
+
+  /** retainers() / GET /retainers answers written into the trace, oldest first. */
+  get retainers(): readonly Recorded<RetainersResult>[] {
+    return this.trace.retainers;
+  }
+
+  /** Suspects windows' answers written into the trace, oldest first. */
+  get suspects(): readonly Recorded<SuspectsFinding>[] {
+    return this.trace.suspects;
   }
 
   get memory(): readonly MemorySample[] {

@@ -223,8 +223,34 @@ export const PAGE_SCRIPT = String.raw`
       }).join('') + '</tbody></table>';
     }
     t.censuses.forEach(function (c) {
-      html += '<details><summary>census "' + esc(c.label) + '" at ' + fmtTime(c.timeNs) + ': ' + c.objects + ' objects, ' + fmtSize(c.size) + ' in ' + c.kinds + ' kinds</summary><table><tbody>' +
-        c.top.map(function (e) { return '<tr><td class="site">' + esc(e.name) + ' (' + esc(e.type) + ')</td><td class="num">' + e.count + '</td><td class="num">' + fmtSize(e.size) + '</td></tr>'; }).join('') + '</tbody></table></details>';
+      var what = c.countsOnly ? c.objects + ' JavaScript objects in ' + c.kinds + ' kinds (counts only, no sizes)' : c.objects + ' objects, ' + fmtSize(c.size) + ' in ' + c.kinds + ' kinds';
+      html += '<details><summary>census "' + esc(c.label) + '" at ' + fmtTime(c.timeNs) + ': ' + what + '</summary><table><tbody>' +
+        c.top.map(function (e) { return '<tr><td class="site">' + esc(e.name) + ' (' + esc(e.type) + ')</td><td class="num">' + e.count + '</td><td class="num">' + (c.countsOnly ? '' : fmtSize(e.size)) + '</td></tr>'; }).join('') + '</tbody></table></details>';
+    });
+    box.innerHTML = html;
+  }
+
+  // Retainers and suspects answers the app wrote into the trace (retainers(), GET /retainers, suspects windows).
+  function renderHolders() {
+    var t = trace(), box = el('holders');
+    if (!t.retainers.length && !t.suspects.length) {
+      box.innerHTML = '<p class="note">No retaining paths in this trace (retainers() or GET /retainers, suspects() or POST /suspects while tracing to a file).</p>';
+      return;
+    }
+    var html = '';
+    t.retainers.forEach(function (r) {
+      var what = r.site !== null ? r.instances + ' live objects allocated at ' + esc(r.site) : r.instances + ' ' + esc(r.type) + ' objects';
+      html += '<details open class="retainers"><summary>retainers "' + esc(r.label) + '" at ' + fmtTime(r.timeNs) + ': ' + what + ' (' + fmtSize(r.size) + ' shallow)</summary>' +
+        '<table><thead><tr><th>count</th><th>size</th><th>held by</th></tr></thead><tbody>' + r.clusters.map(function (c) {
+          return '<tr><td class="num">' + c.count + '</td><td class="num">' + fmtSize(c.size) + '</td><td class="site">' + esc(c.path) + '</td></tr>';
+        }).join('') + '</tbody></table></details>';
+    });
+    t.suspects.forEach(function (w) {
+      html += '<details open class="suspects"><summary>suspects "' + esc(w.label) + '" at ' + fmtTime(w.timeNs) + ': ' + w.tracked + ' objects (' + fmtSize(w.trackedSize) + ') allocated ' +
+        (w.site !== null ? 'at ' + esc(w.site) + ' ' : '') + 'in a ' + w.seconds + ' s window and still live</summary>' +
+        '<table><thead><tr><th>allocated by</th><th>count</th><th>size</th><th>held by</th></tr></thead><tbody>' + w.suspects.map(function (s) {
+          return '<tr><td class="site">' + esc(s.function + '() at ' + (s.file === '' ? '(builtin)' : s.file + ':' + s.line)) + '</td><td class="num">' + s.count + '</td><td class="num">' + fmtSize(s.size) + '</td><td class="site">' + esc(s.path) + '</td></tr>';
+        }).join('') + '</tbody></table></details>';
     });
     box.innerHTML = html;
   }
@@ -248,6 +274,7 @@ export const PAGE_SCRIPT = String.raw`
     renderMoments();
     renderLeaks();
     renderCensuses();
+    renderHolders();
     var f = t.folded;
     el('folded').textContent = f ? f.stacks + ' smaller stacks (peak ' + fmtSize(f.maxSize) + ' together) are left out of the tables and the flame graph.' : '';
     update();

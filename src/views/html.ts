@@ -4,6 +4,8 @@
 import type { HtmlData, HtmlTrace } from '../analysis/html-data';
 import { displayFile } from '../model/paths';
 import { censusJson } from './census';
+import { toJsonRecordedRetainers } from './retainers';
+import { toJsonRecordedSuspects } from './suspects';
 import { toJsonLeaks } from './leaks';
 import { toJsonTimeline } from './timeline';
 import { PAGE_SCRIPT } from './html-script';
@@ -49,6 +51,9 @@ function pageTrace(t: HtmlTrace): unknown {
     name: t.name, timeNs: t.timeNs, labels: t.labels, stacks: t.stacks, series: t.series, folded: t.folded,
     timeline: toJsonTimeline(t.timeline), leaks, censuses: t.censuses.map((c) => censusJson(c, 30)),
     censusGrowth: t.censusGrowth.map((g) => ({ type: g.type, name: g.name, count: g.count, countDiff: g.countDiff, size: g.size, sizeDiff: g.sizeDiff })),
+    retainers: toJsonRecordedRetainers({ file: t.name, recorded: t.retainers }).retainers,
+    suspects: toJsonRecordedSuspects({ file: t.name, recorded: t.suspects }).windows
+      .map((w) => ({ ...w, suspects: w.suspects.map((s) => ({ ...s, file: s.file === '' ? '' : displayFile(s.file, t.cwd) })) })),
   };
 }
 
@@ -86,6 +91,8 @@ ${data.warnings.length ? `<div class="note">Warnings: ${data.warnings.map(escape
 <table id="leaks"></table>
 <h2>Object censuses</h2>
 <div id="censuses"></div>
+<h2>Who holds it: retaining paths</h2>
+<div id="holders"></div>
 <h2>Source of the hottest functions</h2>
 ${sourceBlocks(data)}
 <script type="application/json" id="alloctrace-data">${scriptJson({ ...data, traces: data.traces.map(pageTrace) })}</script>

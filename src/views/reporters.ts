@@ -10,8 +10,14 @@ import type { TraceInfo } from '../replay/replay';
 import { formatTextCensusReport, JsonCensusReport, toJsonCensusReport } from './census';
 import { formatTextInfo, JsonInfo, toJsonInfo } from './info';
 import { formatTextLargest, JsonLargest, LargestInput, toJsonLargest } from './largest';
-import { formatTextRetainers, JsonRetainers, RetainersInput, toJsonRetainers } from './retainers';
-import { formatTextSuspects, JsonSuspects, SuspectsInput, toJsonSuspects } from './suspects';
+import {
+  formatTextRecordedRetainers, formatTextRetainers, JsonRecordedRetainers, JsonRetainers, RecordedRetainersInput, RetainersInput,
+  toJsonRecordedRetainers, toJsonRetainers,
+} from './retainers';
+import {
+  formatTextRecordedSuspects, formatTextSuspects, JsonRecordedSuspects, JsonSuspects, RecordedSuspectsInput, SuspectsInput,
+  toJsonRecordedSuspects, toJsonSuspects,
+} from './suspects';
 import { JSON_SCHEMA, JsonReport, toJsonReport } from './json';
 import { formatTextLeaks, JsonLeaks, toJsonLeaks } from './leaks';
 import { formatTextTimeline, JsonTimeline, toJsonTimeline } from './timeline';
@@ -71,6 +77,18 @@ export const suspectsReporter: Reporter<SuspectsInput, JsonSuspects> = {
   json: toJsonSuspects,
 };
 
+export const recordedRetainersReporter: Reporter<RecordedRetainersInput, JsonRecordedRetainers> = {
+  describe: 'the retainers answers a trace keeps, oldest first',
+  text: formatTextRecordedRetainers,
+  json: toJsonRecordedRetainers,
+};
+
+export const recordedSuspectsReporter: Reporter<RecordedSuspectsInput, JsonRecordedSuspects> = {
+  describe: 'the suspects windows\' answers a trace keeps, oldest first',
+  text: formatTextRecordedSuspects,
+  json: toJsonRecordedSuspects,
+};
+
 export const largestReporter: Reporter<LargestInput, JsonLargest> = {
   describe: 'the objects holding the most (retained size), with retaining path and a redacted preview',
   text: formatTextLargest,
@@ -82,6 +100,8 @@ export const REPORTERS = {
   largest: largestReporter,
   retainers: retainersReporter,
   suspects: suspectsReporter,
+  recordedRetainers: recordedRetainersReporter,
+  recordedSuspects: recordedSuspectsReporter,
   report: reportReporter,
   info: infoReporter,
   leaks: leaksReporter,

@@ -1,8 +1,8 @@
 // `retainers`: who holds a type's instances, one line per cluster of
 // identical paths, as text and JSON.
-import type { RetainersResult } from '../heap/retainers';
+import type { Recorded, RetainersResult } from '../model/findings';
 import { JSON_SCHEMA } from './json';
-import { formatSize } from './units';
+import { formatSize, formatTime } from './units';
 
 export interface RetainersInput {
   file: string;
@@ -32,4 +32,36 @@ export interface JsonRetainers {
 
 export function toJsonRetainers({ file, result: r }: RetainersInput): JsonRetainers {
   return { schema: JSON_SCHEMA, file, type: r.type, site: r.site, chosen: r.chosen, instances: r.instances, size: r.size, unreachable: r.unreachable, clusters: r.clusters };
+}
+
+/** The retainers answers a trace keeps (retainers() or GET /retainers while tracing to a file). */
+export interface RecordedRetainersInput {
+  file: string;
+  recorded: readonly Recorded<RetainersResult>[];
+}
+
+export function formatTextRecordedRetainers({ file, recorded }: RecordedRetainersInput): string {
+  if (recorded.length === 0) {
+    return `No retainers in ${file}: they are kept when retainers() or GET /retainers runs while tracing to a file.\n`;
+  }
+  return recorded.map((r) => `retainers "${r.label}" at ${formatTime(r.timeNs)}: ${formatTextRetainers({ file, result: r })}`).join('\n');
+}
+
+export type JsonRecordedRetainersEntry = Omit<JsonRetainers, 'schema' | 'file'> & { timeNs: number; label: string };
+
+export interface JsonRecordedRetainers {
+  schema: typeof JSON_SCHEMA;
+  file: string;
+  retainers: JsonRecordedRetainersEntry[];
+}
+
+export function toJsonRecordedRetainers({ file, recorded }: RecordedRetainersInput): JsonRecordedRetainers {
+  return {
+    schema: JSON_SCHEMA,
+    file,
+    retainers: recorded.map((r) => {
+      const { schema: _s, file: _f, ...rest } = toJsonRetainers({ file, result: r });
+      return { timeNs: r.timeNs, label: r.label, ...rest };
+    }),
+  };
 }

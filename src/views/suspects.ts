@@ -1,8 +1,8 @@
 // `suspects`: allocating code joined with what holds its objects, one line
 // per group, as text and JSON.
-import type { Suspect } from '../heap/suspects';
+import type { Recorded, Suspect, SuspectsFinding } from '../model/findings';
 import { JSON_SCHEMA } from './json';
-import { formatSize } from './units';
+import { formatSize, formatTime } from './units';
 
 export interface SuspectsInput {
   source: string;
@@ -42,4 +42,39 @@ export interface JsonSuspects extends SuspectsInput {
 
 export function toJsonSuspects(r: SuspectsInput): JsonSuspects {
   return { schema: JSON_SCHEMA, ...r };
+}
+
+/** The suspects answers a trace keeps (suspects() or POST /suspects while tracing to a file). */
+export interface RecordedSuspectsInput {
+  file: string;
+  recorded: readonly Recorded<SuspectsFinding>[];
+}
+
+const asInput = (file: string, s: Recorded<SuspectsFinding>): SuspectsInput => ({
+  source: file, seconds: s.seconds, site: s.site, tracked: s.tracked, trackedSize: s.trackedSize, suspects: s.suspects,
+  snapshotMs: null, precise: s.precise, note: null,
+});
+
+export function formatTextRecordedSuspects({ file, recorded }: RecordedSuspectsInput): string {
+  if (recorded.length === 0) {
+    return `No suspects windows in ${file}: their answers are kept when suspects() or POST /suspects runs while tracing to a file.\n`;
+  }
+  return recorded.map((s) => `suspects "${s.label}" at ${formatTime(s.timeNs)}: ${formatTextSuspects(asInput(file, s))}`).join('\n');
+}
+
+export interface JsonRecordedSuspects {
+  schema: typeof JSON_SCHEMA;
+  file: string;
+  windows: Array<Omit<SuspectsInput, 'source' | 'snapshotMs' | 'note'> & { timeNs: number; label: string }>;
+}
+
+export function toJsonRecordedSuspects({ file, recorded }: RecordedSuspectsInput): JsonRecordedSuspects {
+  return {
+    schema: JSON_SCHEMA,
+    file,
+    windows: recorded.map((s) => ({
+      timeNs: s.timeNs, label: s.label, seconds: s.seconds, site: s.site, tracked: s.tracked, trackedSize: s.trackedSize,
+      suspects: s.suspects, precise: s.precise,
+    })),
+  };
 }
