@@ -17,7 +17,7 @@ execFileSync(process.execPath, [path.join(__dirname, 'fixtures', 'census-api.js'
 const findingsFile = path.join(dir, 'findings.atrace');
 execFileSync(process.execPath, [path.join(__dirname, 'fixtures', 'findings-app.js'), findingsFile]);
 const tracked = path.join(dir, 'tracked.heapsnapshot');
-execFileSync(process.execPath, ['--no-compact', path.join(__dirname, 'fixtures', 'tracked-snapshot.js'), tracked, '50']);
+execFileSync(process.execPath, ['--no-compact', '--no-opt', '--no-maglev', path.join(__dirname, 'fixtures', 'tracked-snapshot.js'), tracked, '50']);
 const docs = (name) => fs.readFileSync(path.join(ROOT, 'docs', name), 'utf8');
 
 function json(args) {

@@ -54,7 +54,7 @@ test('the app\'s retainers() and suspects window are written into its trace and 
   const text = cli(['retainers', trace]);
   assert.match(text.stdout, new RegExp(`^retainers "after-start" at .*: 1000 Visit objects \\(.* shallow\\) in .*findings\\.atrace; .*\\n\\s+1000\\s+.*  ${PATH.replace(/[[\]().]/g, '\\$&')}  \\(e\\.g\\. @\\d+\\)\\n$`));
   const stext = cli(['suspects', trace]);
-  assert.match(stext.stdout, /^suspects "api" at .*: 1000 objects \(.*\) allocated at remember in the [\d.]+ s window and still live in .*\n  remember\(\) at .*findings-app\.js:\d+ allocated 1,000 objects/);
+  assert.match(stext.stdout, /^suspects "api" at .*: 1000 objects \(.*\) allocated at remember in the [\d.]+ s window and still live in .*\n  remember\(\) at .*registry-model\.js:\d+ allocated 1,000 objects/);
   // Filters: a type or site not asked for is not listed.
   assert.equal(json(['retainers', trace, '--type', 'Session', '--json']).retainers.length, 0);
   assert.match(cli(['retainers', trace, '--type', 'Session']).stdout, /^No retainers in .*findings\.atrace/);
@@ -96,7 +96,7 @@ test('html: the page shows the retaining paths and the suspects the trace holds'
     assert.match(retainers[0].summary, /^retainers "after-start" at .*: 1000 Visit objects/);
     assert.deepEqual(retainers[0].rows[0].filter((_, i) => i !== 1), ['1000', PATH]);
     const suspects = await tab.$$eval('#holders details.suspects tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((td) => td.textContent)));
-    assert.match(suspects[0][0], /^remember\(\) at .*findings-app\.js:\d+$/);
+    assert.match(suspects[0][0], /^remember\(\) at .*registry-model\.js:\d+$/);
     assert.equal(suspects[0][1], '1000');
     assert.equal(suspects[0][3], PATH);
     assert.deepEqual(errors, []);

@@ -13,7 +13,7 @@ const { FIXTURES, cli, tempDir } = require('./helpers');
 const N = 2000;
 const dir = tempDir();
 const tracked = path.join(dir, 'tracked.heapsnapshot');
-const made = spawnSync(process.execPath, ['--no-compact', path.join(FIXTURES, 'tracked-snapshot.js'), tracked, String(N)], { encoding: 'utf8' });
+const made = spawnSync(process.execPath, ['--no-compact', '--no-opt', '--no-maglev', path.join(FIXTURES, 'tracked-snapshot.js'), tracked, String(N)], { encoding: 'utf8' });
 const lines = made.status === 0 ? JSON.parse(made.stdout) : null;
 const SCRIPT = path.join(FIXTURES, 'tracked-snapshot.js');
 
@@ -38,7 +38,7 @@ test('retainers --site: the live objects remember() allocated, by name, file:lin
   // keepLog's records are not remember's (V8 24 gives a stray couple of them remember's trace).
   const strays = byName.clusters.filter((c) => /records Array/.test(c.path)).reduce((n, c) => n + c.count, 0);
   assert.ok(strays <= 5, `${strays} of keepLog's records charged to remember`);
-  const byLine = json(['retainers', tracked, '--site', `tracked-snapshot.js:${lines.remember}`, '--json']);
+  const byLine = json(['retainers', tracked, '--site', `registry-model.js:${lines.remember}`, '--json']);
   assert.deepEqual(byLine.clusters, byName.clusters);
   assert.equal(byLine.instances, byName.instances);
   const text = cli(['retainers', tracked, '--site', 'remember', '--top', '1']);

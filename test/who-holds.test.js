@@ -55,7 +55,7 @@ test('a registry leak: /growth names Visit, /retainers the path through .history
     assert.ok(body.suspects.every((s) => s.function === 'remember'), JSON.stringify(body.suspects));
     const top = body.suspects[0];
     assert.equal(top.function, 'remember');
-    assert.ok(top.file.endsWith('registry-service.js'));
+    assert.ok(top.file.endsWith('registry-model.js'));
     assert.equal(top.path, 'registry Map → value Session → .history Array → [i] Visit');
     answered = false;
     const text = fetch(`${admin}/suspects?seconds=1&limit=2`, { method: 'POST', headers: { ...headers, accept: 'text/plain' } })
@@ -63,7 +63,7 @@ test('a registry leak: /growth names Visit, /retainers the path through .history
     while (!answered) await load(1);
     const answer = await (await text).text();
     assert.match(answer, /allocated in the 1 s window and still live in the running process/);
-    assert.match(answer, /remember\(\) at \S+registry-service\.js:\d+ allocated [\d,]+ objects \([\d.]+ KiB\) still held by registry Map → value Session → \.history Array → \[i\] Visit/);
+    assert.match(answer, /remember\(\) at \S+registry-model\.js:\d+ allocated [\d,]+ objects \([\d.]+ KiB\) still held by registry Map → value Session → \.history Array → \[i\] Visit/);
     t.diagnostic(answer);
   } finally {
     app.child.kill();

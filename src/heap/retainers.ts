@@ -84,8 +84,10 @@ export function renderPath(g: HeapGraph, n: number): string | null {
     if (type === 'context') {
       label = String(name);
       // `this` captured by a closure is where the closure was made (often a
-      // pending request's or promise's), not a name the program gave the holder.
-      if (firstVariable < 0 && name !== 'this') firstVariable = parts.length;
+      // pending request's or promise's), and a variable holding a function
+      // (an imported `remember`) only leads into that function's scope: the
+      // program's name for the holder is a variable of that scope.
+      if (firstVariable < 0 && name !== 'this' && g.type(to) !== 'closure') firstVariable = parts.length;
     }
     else if (type === 'property') label = `.${String(name)}`;
     else if (type === 'element') label = inCollection ? 'value' : '[i]';

@@ -63,15 +63,10 @@ export async function trackSuspects(options: SuspectsOptions = {}): Promise<Susp
   if (running) throw new Error('a suspects window is already running (one at a time)');
   checkHeapWalk('snapshot', 'a suspects window (its closing heap snapshot)', options.force);
   const seconds = options.seconds ?? 60;
-  let stop: () => void = () => undefined;
-  const ended = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, seconds * 1000);
-    stop = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-  });
-  running = { stop: () => stop() };
+  // The window's clock starts once tracking is on (below); a stop asked for before that ends it at once.
+  let stopped = false;
+  let endNow: () => void = () => undefined;
+  running = { stop: () => { stopped = true; endNow(); } };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alloctrace-suspects-'));
   const session = new inspector.Session();
   session.connect();
@@ -83,7 +78,14 @@ export async function trackSuspects(options: SuspectsOptions = {}): Promise<Susp
     await post(session, 'HeapProfiler.enable');
     await post(session, 'HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
     const opened = process.hrtime.bigint();
-    await ended;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, seconds * 1000);
+      endNow = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      if (stopped) endNow();
+    });
     // How long it was open: the time asked for, or less when stopped early.
     const openS = Math.round(Number(process.hrtime.bigint() - opened) / 1e8) / 10;
     // The heap may have grown in the window: disabling the profiler (finally) stops tracking without a snapshot.
