@@ -8,9 +8,9 @@
 // marker signal's census counts. Real processes, the real addon.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const path = require('node:path');
-const { ROOT, FIXTURES, REGISTER, cli, tempDir, warnings } = require('./helpers');
+const { ROOT, FIXTURES, cli, spawnApp, tempDir, warnings } = require('./helpers');
 const DIST = path.join(ROOT, 'dist');
 
 const TOKEN = 'walk-guard-token-1';
@@ -102,24 +102,12 @@ test('the walk guard refuses what would not fit the memory available, with the f
   assert.deepEqual(warnings(r.stderr), ['alloctrace: ALLOCTRACE_SNAPSHOT_MAX_HEAP="lots" is not a size such as 512M or 2G: using 256 MiB']);
 });
 
+/** The census service under the preload; resolves its port and admin URL once both are up. */
 function startApp(env) {
-  const child = spawn(process.execPath, ['--require', REGISTER, path.join(FIXTURES, 'census-app.js'), String(N), String(M)], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
-  const ready = new Promise((resolve, reject) => {
-    const check = () => {
-      const app = /app (\d+)/.exec(stdout);
-      const admin = /alloctrace: admin endpoint on (http:\/\/\S+)/.exec(stderr);
-      if (app && admin) resolve({ port: Number(app[1]), admin: admin[1] });
-    };
-    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; check(); });
-    child.stderr.on('data', check);
-    child.on('exit', (code) => reject(new Error(`app exited ${code}: ${stderr}`)));
-  });
-  return { child, ready, stderr: () => stderr };
+  const app = spawnApp('census-app.js', { args: [String(N), String(M)], env });
+  const ready = Promise.all([app.waitFor('stdout', /app (\d+)/), app.waitFor('stderr', /alloctrace: admin endpoint on (http:\/\/\S+)/)])
+    .then(([port, admin]) => ({ port: Number(port[1]), admin: admin[1] }));
+  return { child: app.child, ready, stderr: app.stderr };
 }
 
 async function call(admin, route, { method = 'GET', query = '' } = {}) {
