@@ -4,10 +4,8 @@ import { largestObjects } from '../heap/largest';
 import { retainersOf, siteRetainersOf } from '../heap/retainers';
 import { jsonText, REPORTERS } from '../views/reporters';
 import { checkTop, parseCommandArgs } from './args';
-import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError } from './errors';
-import { startsLikeTrace } from '../format/reader';
-import { Replay } from '../replay/replay';
-import { heapGraphOf } from './heap-input';
+import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
+import { heapGraphOf, traceOf } from './heap-input';
 
 export const RETAINERS_HELP = `Usage: alloctrace retainers FILE.heapsnapshot [--type NAME | --site SITE] [--compare-to OLD.heapsnapshot] [--top N] [--json]
        alloctrace retainers TRACE.atrace [--type NAME | --site SITE] [--json]
@@ -55,10 +53,9 @@ export function retainersCommand(argv: string[]): number {
     }
     if (parsed.positionals.length !== 1) throw new UsageError('retainers: give one heap snapshot FILE (see alloctrace retainers --help)');
     const top = checkTop(v.top);
-    if (startsLikeTrace(parsed.positionals[0])) {
+    const replay = traceOf(parsed.positionals[0]);
+    if (replay !== null) {
       if (v['compare-to'] !== undefined) throw new UsageError('retainers: --compare-to compares heap snapshots; FILE is a trace');
-      const [replay] = Replay.openEach([parsed.positionals[0]]);
-      for (const w of replay.warnings) say(w);
       const recorded = replay.retainers.filter((r) => (v.type === undefined || r.type === v.type) && (v.site === undefined || r.site === v.site));
       const input = { file: parsed.positionals[0], recorded };
       process.stdout.write(v.json ? jsonText(REPORTERS.recordedRetainers, input) : REPORTERS.recordedRetainers.text(input));

@@ -4,10 +4,9 @@ import { parseArgs } from 'node:util';
 import { suspectsOf } from '../heap/suspects';
 import { jsonText, REPORTERS } from '../views/reporters';
 import { checkTop, parseCommandArgs } from './args';
-import { heapGraphOf } from './heap-input';
-import { EXIT_CODES_HELP, EXIT_OK, reportFailure, say, UsageError } from './errors';
-import { startsLikeTrace } from '../format/reader';
-import { Replay } from '../replay/replay';
+import { heapGraphOf, traceOf } from './heap-input';
+import { EXIT_CODES_HELP, EXIT_OK, reportFailure, UsageError } from './errors';
+import { hasAllocationTraces } from '../heap/allocation-sites';
 
 export const SUSPECTS_HELP = `Usage: alloctrace suspects FILE.heapsnapshot [--site SITE] [--top N] [--json]
        alloctrace suspects TRACE.atrace [--json]
@@ -43,15 +42,14 @@ export function suspectsCommand(argv: string[]): number {
     if (parsed.positionals.length !== 1) throw new UsageError('suspects: give one heap snapshot FILE (see alloctrace suspects --help)');
     const top = checkTop(v.top);
     const file = parsed.positionals[0];
-    if (startsLikeTrace(file)) {
-      const [replay] = Replay.openEach([file]);
-      for (const w of replay.warnings) say(w);
+    const replay = traceOf(file);
+    if (replay !== null) {
       const input = { file, recorded: replay.suspects.filter((s) => v.site === undefined || s.site === v.site) };
       process.stdout.write(v.json ? jsonText(REPORTERS.recordedSuspects, input) : REPORTERS.recordedSuspects.text(input));
       return EXIT_OK;
     }
     const graph = heapGraphOf(file);
-    if (graph.data.traceTree.length === 0) throw new UsageError(`${file}: no allocation traces in this heap snapshot (take it with allocation tracking on)`);
+    if (!hasAllocationTraces(graph)) throw new UsageError(`${file}: no allocation traces in this heap snapshot (take it with allocation tracking on)`);
     const r = suspectsOf(graph, top, undefined, v.site);
     const input = { source: file, seconds: null, site: v.site ?? null, snapshotMs: null, precise: null, note: null, ...r };
     process.stdout.write(v.json ? jsonText(REPORTERS.suspects, input) : REPORTERS.suspects.text(input));

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import { HeapGraph } from './graph';
 import { readHeapSnapshot } from './parse';
-import { Suspect, suspectsOf } from './suspects';
+import type { SuspectsFinding } from '../model/findings';
+import { suspectsOf } from './suspects';
 import { checkHeapWalk } from './walk-guard';
 
 export interface SuspectsOptions {
@@ -26,17 +27,10 @@ export interface SuspectsOptions {
   setPrecise?: (on: boolean) => boolean;
 }
 
-export interface SuspectsResult {
-  /** How long the window was open, s (0.1 s steps): the time asked for, or less when stopped early. */
-  seconds: number;
-  site: string | null;
-  /** Objects allocated in the window and still live at its end, and their shallow bytes. */
-  tracked: number;
-  trackedSize: number;
-  suspects: Suspect[];
+/** A window's answer (what the trace keeps) and what it cost this time. */
+export interface SuspectsResult extends SuspectsFinding {
   /** How long the app was paused for the closing heap snapshot, ms. */
   snapshotMs: number;
-  precise: boolean;
   note: string;
 }
 

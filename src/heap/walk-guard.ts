@@ -17,7 +17,10 @@ import { warn } from '../warn';
 export const WALK_COST = { snapshot: 16, count: 1.5 } as const;
 export type WalkKind = keyof typeof WALK_COST;
 
-/** Above this much used heap, heap snapshots are refused unless forced (pauses of ~0.1 s per MB). */
+/** The app's pause for V8's heap snapshot per MiB of used heap (bench/census.js: 7.7-11 s at 100 MB). */
+const SNAPSHOT_PAUSE_S_PER_MIB = 0.1;
+
+/** Above this much used heap, heap snapshots are refused unless forced. */
 export const DEFAULT_SNAPSHOT_MAX_HEAP = 256 * 1024 * 1024;
 
 export interface WalkBudget {
@@ -54,7 +57,7 @@ export function walkRefusal(kind: WalkKind, budget: WalkBudget, what: string): W
     return {
       ...base,
       message: `${what} refused: V8's heap snapshot of this heap (${mib(budget.heapUsed)} used, over the ${mib(budget.maxHeap)} ` +
-        `limit, ALLOCTRACE_SNAPSHOT_MAX_HEAP) would pause the app for about ${Math.round(budget.heapUsed / 1048576 / 10)} s ` +
+        `limit, ALLOCTRACE_SNAPSHOT_MAX_HEAP) would pause the app for about ${Math.round((budget.heapUsed / 1048576) * SNAPSHOT_PAUSE_S_PER_MIB)} s ` +
         `and take about ${mib(needed)} more memory`,
     };
   }

@@ -18,20 +18,15 @@ export function formatTextRetainers({ file, result: r }: RetainersInput): string
   return `${lines.join('\n')}\n`;
 }
 
-export interface JsonRetainers {
-  schema: typeof JSON_SCHEMA;
-  file: string;
-  type: string;
-  site: string | null;
-  chosen: string;
-  instances: number;
-  size: number;
-  unreachable: number;
-  clusters: RetainersResult['clusters'];
-}
+export type JsonRetainers = { schema: typeof JSON_SCHEMA; file: string } & RetainersResult;
 
-export function toJsonRetainers({ file, result: r }: RetainersInput): JsonRetainers {
-  return { schema: JSON_SCHEMA, file, type: r.type, site: r.site, chosen: r.chosen, instances: r.instances, size: r.size, unreachable: r.unreachable, clusters: r.clusters };
+/** The answer's own fields (a recorded one also has its time and label). */
+const answerOf = (r: RetainersResult): RetainersResult => ({
+  type: r.type, site: r.site, chosen: r.chosen, instances: r.instances, size: r.size, unreachable: r.unreachable, clusters: r.clusters,
+});
+
+export function toJsonRetainers({ file, result }: RetainersInput): JsonRetainers {
+  return { schema: JSON_SCHEMA, file, ...answerOf(result) };
 }
 
 /** The retainers answers a trace keeps (retainers() or GET /retainers while tracing to a file). */
@@ -47,21 +42,16 @@ export function formatTextRecordedRetainers({ file, recorded }: RecordedRetainer
   return recorded.map((r) => `retainers "${r.label}" at ${formatTime(r.timeNs)}: ${formatTextRetainers({ file, result: r })}`).join('\n');
 }
 
-export type JsonRecordedRetainersEntry = Omit<JsonRetainers, 'schema' | 'file'> & { timeNs: number; label: string };
-
 export interface JsonRecordedRetainers {
   schema: typeof JSON_SCHEMA;
   file: string;
-  retainers: JsonRecordedRetainersEntry[];
+  retainers: Recorded<RetainersResult>[];
 }
 
 export function toJsonRecordedRetainers({ file, recorded }: RecordedRetainersInput): JsonRecordedRetainers {
   return {
     schema: JSON_SCHEMA,
     file,
-    retainers: recorded.map((r) => {
-      const { schema: _s, file: _f, ...rest } = toJsonRetainers({ file, result: r });
-      return { timeNs: r.timeNs, label: r.label, ...rest };
-    }),
+    retainers: recorded.map((r) => ({ timeNs: r.timeNs, label: r.label, ...answerOf(r) })),
   };
 }

@@ -4,19 +4,15 @@ import type { Recorded, Suspect, SuspectsFinding } from '../model/findings';
 import { JSON_SCHEMA } from './json';
 import { formatSize, formatTime } from './units';
 
-export interface SuspectsInput {
+/** A window's answer (SuspectsFinding) as a view shows it; a saved snapshot has no window, mode or cost. */
+export type SuspectsInput = Omit<SuspectsFinding, 'seconds' | 'precise'> & {
   source: string;
   /** The window in seconds (a live window), or null for a saved snapshot. */
   seconds: number | null;
-  /** Only the objects allocated at this site (a function, file or file:line), or null for all. */
-  site: string | null;
-  tracked: number;
-  trackedSize: number;
-  suspects: Suspect[];
-  snapshotMs: number | null;
   precise: boolean | null;
+  snapshotMs: number | null;
   note: string | null;
-}
+};
 
 function site(s: Suspect): string {
   const where = s.file === '' ? '(builtin)' : `${s.file}:${s.line}`;
@@ -36,9 +32,7 @@ export function formatTextSuspects(r: SuspectsInput): string {
   return `${lines.join('\n')}\n`;
 }
 
-export interface JsonSuspects extends SuspectsInput {
-  schema: typeof JSON_SCHEMA;
-}
+export type JsonSuspects = { schema: typeof JSON_SCHEMA } & SuspectsInput;
 
 export function toJsonSuspects(r: SuspectsInput): JsonSuspects {
   return { schema: JSON_SCHEMA, ...r };
@@ -50,10 +44,7 @@ export interface RecordedSuspectsInput {
   recorded: readonly Recorded<SuspectsFinding>[];
 }
 
-const asInput = (file: string, s: Recorded<SuspectsFinding>): SuspectsInput => ({
-  source: file, seconds: s.seconds, site: s.site, tracked: s.tracked, trackedSize: s.trackedSize, suspects: s.suspects,
-  snapshotMs: null, precise: s.precise, note: null,
-});
+const asInput = (file: string, s: Recorded<SuspectsFinding>): SuspectsInput => ({ ...s, source: file, snapshotMs: null, note: null });
 
 export function formatTextRecordedSuspects({ file, recorded }: RecordedSuspectsInput): string {
   if (recorded.length === 0) {
@@ -65,7 +56,7 @@ export function formatTextRecordedSuspects({ file, recorded }: RecordedSuspectsI
 export interface JsonRecordedSuspects {
   schema: typeof JSON_SCHEMA;
   file: string;
-  windows: Array<Omit<SuspectsInput, 'source' | 'snapshotMs' | 'note'> & { timeNs: number; label: string }>;
+  windows: Recorded<SuspectsFinding>[];
 }
 
 export function toJsonRecordedSuspects({ file, recorded }: RecordedSuspectsInput): JsonRecordedSuspects {
