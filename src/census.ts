@@ -39,8 +39,9 @@ export interface CensusResult extends Census {
  * to return), and a HeapWalkRefused when the census asked for would not fit
  * (never with `mode: 'auto'` unless even counting would not).
  */
-export function takeCensus(options: CensusOptions = {}, plan: CensusPlan = planCensus(options)): CensusResult {
+export function takeCensus(options: CensusOptions = {}): CensusResult {
   const n = loadNative(); // throws the one-line reason when the addon cannot load
+  const plan = planCensus(options);
   const label = options?.label === undefined ? 'api' : String(options.label);
   const c = n.census(options?.gc ?? true, label, plan.countsOnly);
   return {
@@ -57,7 +58,7 @@ export function takeCensus(options: CensusOptions = {}, plan: CensusPlan = planC
 }
 
 /** Which census `options` ask for, on this heap now. */
-export interface CensusPlan {
+interface CensusPlan {
   countsOnly: boolean;
   /** Why an automatic census only counts. */
   fallback?: string;
@@ -65,10 +66,9 @@ export interface CensusPlan {
 
 /**
  * Decides, before any pause, between a full and a counting census; throws
- * HeapWalkRefused when the one asked for would not fit (so a caller that
- * spends a budget on walks can plan first and spend nothing on a refusal).
+ * HeapWalkRefused when the one asked for would not fit.
  */
-export function planCensus(options: Pick<CensusOptions, 'mode' | 'force'> = {}): CensusPlan {
+function planCensus(options: Pick<CensusOptions, 'mode' | 'force'> = {}): CensusPlan {
   const mode = options?.mode ?? 'auto';
   if (mode !== 'auto' && mode !== 'full' && mode !== 'counts') throw new RangeError(`census mode must be auto, full or counts, not ${String(mode)}`);
   const force = options?.force === true;

@@ -236,3 +236,18 @@ test('GC limit: ALLOCTRACE_HTTP_GC_LIMIT=0 (the constructor\'s switch) forces ev
     now += 1;
   }
 });
+
+test('GC limit: a heap walk refused before any pause (it would not fit) spends none of the budget', () => {
+  const { HeapWalkRefused } = require('../dist/heap/walk-guard');
+  const { limit, take, advance } = limitWithClock(1);
+  const refusal = { kind: 'snapshot', heapUsed: 1, needed: 16, available: 0, maxHeap: 1, message: 'x refused' };
+  for (let i = 0; i < BURST + 2; i++) {
+    assert.throws(() => limit.walk(true, () => { throw new HeapWalkRefused(refusal); }), HeapWalkRefused);
+  }
+  // The whole burst is still there: every refusal gave its token back.
+  for (let i = 0; i < BURST; i++) {
+    const walked = limit.walk(true, take);
+    assert.ok(!('refused' in walked), `walk ${i + 1} of the burst`);
+    advance(DUTY_FACTOR * 1);
+  }
+});

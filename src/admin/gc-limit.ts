@@ -13,6 +13,7 @@
 // gets a fresh snapshot, without GC then, since an older one could hide what
 // grew since; a marker is written without one. Every answer says which it got.
 // ALLOCTRACE_HTTP_GC_LIMIT=0 turns the limit off (a test bench, a dev box).
+import { HeapWalkRefused } from '../heap/walk-guard';
 
 export const BURST = 3;
 export const REFILL_MS = 5000;
@@ -86,7 +87,14 @@ export class GcLimit<S> {
    */
   walk<T>(wantGc: boolean, take: (gc: boolean) => T, crowded = false): { value: T; gc: GcNote } | { refused: GcNote } {
     if (!this.allow(crowded)) return { refused: this.note('skipped', 0, crowded) };
-    const value = this.force(() => take(wantGc));
+    let value: T;
+    try {
+      value = this.force(() => take(wantGc));
+    } catch (err) {
+      // Refused before any pause (it would not fit): nothing was spent but the token.
+      if (err instanceof HeapWalkRefused && this.limited) this.tokens = Math.min(BURST, this.tokens + 1);
+      throw err;
+    }
     this.kept = undefined; // older than this walk's GC
     return { value, gc: this.note(wantGc ? 'forced' : 'off', 0, crowded) };
   }

@@ -13,7 +13,7 @@ import type { Census } from '../model/census';
 import { lastTracerOptions, startTracing } from '../tracer';
 import { authorized } from './auth';
 import { Gate } from './gate';
-import { CensusResult, planCensus, takeCensus } from '../census';
+import type { CensusResult } from '../census';
 import { checkHeapWalk, HeapWalkRefused } from '../heap/walk-guard';
 import { GcLimit, GcNote } from './gc-limit';
 import { BadRequest, parseQuery, Query } from './query';
@@ -232,7 +232,7 @@ class LiveState {
    */
   private retainers(q: Query): Reply {
     const r = render();
-    checkHeapWalk('snapshot', 'a heap snapshot for /retainers', q.force); // before spending the budget
+    checkHeapWalk('snapshot', 'a heap snapshot for /retainers', q.force); // refused in the route's words
     const walked = gcLimit.walk(false, () => {
       try {
         // Without a type: the one that grew most since the last /census or /growth, if there was one.
@@ -251,7 +251,7 @@ class LiveState {
   /** The objects holding the most: a heap snapshot like /retainers, on the same budget. */
   private largest(q: Query): Reply {
     const r = render();
-    checkHeapWalk('snapshot', 'a heap snapshot for /largest', q.force); // before spending the budget
+    checkHeapWalk('snapshot', 'a heap snapshot for /largest', q.force); // refused in the route's words
     const walked = gcLimit.walk(false, () => api.largest({ top: q.limit, values: q.values, force: q.force }), gate.crowded);
     if ('refused' in walked) throw new WalkRefused(Math.max(1, Math.ceil(walked.refused.nextGcInMs / 1000)));
     const input = { file: 'live', values: q.values, objects: walked.value };
@@ -273,8 +273,7 @@ class LiveState {
   /** A census (no tracing needed; written into the trace when tracing to a file). */
   private takeCensus(q: Query, label: string): { census: CensusResult; gc: GcNote } {
     render(); // loaded before the walk, so its own objects are in every census alike
-    const plan = planCensus({ mode: q.mode, force: q.force }); // a refusal spends no budget
-    const r = gcLimit.walk(q.gc, (withGc) => takeCensus({ gc: withGc, label }, plan), gate.crowded);
+    const r = gcLimit.walk(q.gc, (withGc) => api.census({ gc: withGc, label, mode: q.mode, force: q.force }), gate.crowded);
     if ('refused' in r) throw new WalkRefused(Math.max(1, Math.ceil(r.refused.nextGcInMs / 1000)));
     this.lastCensus = r.value;
     return { census: r.value, gc: r.gc };
