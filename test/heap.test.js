@@ -114,7 +114,8 @@ test('retainers() in the process and GET /retainers on the admin endpoint', asyn
     const sus = await window;
     assert.equal(sus.status, 200, await sus.clone().text());
     const body2 = await sus.json();
-    assert.equal(body2.seconds, 1);
+    // How long the window was open: at least the second asked for (its timer may fire late under load).
+    assert.ok(body2.seconds >= 1 && body2.seconds < 10, String(body2.seconds));
     const cached = body2.suspects.find((s) => s.function === 'cacheResult');
     assert.ok(cached, JSON.stringify(body2.suspects));
     assert.match(cached.path, /cache Array → \[i\] Object/);

@@ -6,7 +6,7 @@ import type { CensusEntry } from '../model/census';
 import { HeapSnapshotData } from './parse';
 
 /** GC roots that hold things only for the moment (see parentEdges). */
-const TRANSIENT_ROOTS = new Set(['(Handle scope)', '(Strong roots)']);
+const TRANSIENT_ROOTS = new Set(['(Handle scope)', '(Strong roots)', '(Identity map)', '(Stack roots)', '(Relocatable)', 'C++ native stack roots']);
 
 export class HeapGraph {
   readonly nodeCount: number;
@@ -101,10 +101,11 @@ export class HeapGraph {
     // A shortcut is a view DevTools adds (a global's properties from the root), not a reference.
     const shortcut = this.edgeTypes.indexOf('shortcut');
     // Handles and stack slots of the moment the snapshot was taken (the
-    // code taking it, a C++ handle) and V8's own strong roots (an identity
-    // map the profiler keeps, seen holding a module's list) also reach
-    // long-lived objects, often by a shorter path: reach what they hold only
-    // after everything else, so a path names the program's holder.
+    // code taking it, a C++ handle) and V8's own strong roots and identity
+    // maps (seen holding a module's list, and on Node 26 the registry Map
+    // of test/heap.test.js in one run of many) also reach long-lived
+    // objects, often by a shorter path: reach what they hold only after
+    // everything else, so a path names the program's holder.
     const deferred: number[] = [];
     let deferring = true;
     for (;;) {
