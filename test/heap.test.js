@@ -142,6 +142,17 @@ test('suspects(): allocating function joined with its objects\' retaining path; 
   assert.match(out.result.note, /allocation tracking/);
 });
 
+test('suspects(): a logged line built by concatenation is one group held at [i] string, whatever its pieces', () => {
+  const r = runPlain('string-log-app.js');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  const formatted = out.result.suspects.filter((s) => s.function === 'formatRecord');
+  // V8 keeps each line as a tree of string pieces; before, each depth of piece was its own group (`[i] string → string → string`).
+  assert.deepEqual(formatted.map((s) => s.path), ['panelRecords Array → [i] string'], JSON.stringify(out.result.suspects));
+  assert.ok(formatted[0].count >= out.records, `${formatted[0].count} pieces of ${out.records} records`);
+  assert.equal(out.result.suspects[0], formatted[0], 'the list of records holds the most bytes');
+});
+
 test('largest: the registry and each Session by retained size, previews with keys and types, values only when asked', () => {
   const r = cli(['largest', snapshot, '--top', '30', '--json']);
   assert.equal(r.status, 0, r.stderr);

@@ -78,6 +78,11 @@ export function renderPath(g: HeapGraph, n: number): string | null {
     // The synthetic roots ((GC roots), (Stack roots)...) are not the program's names.
     if (g.type(from) === 'synthetic') continue;
     const to = g.edgeTo(e);
+    // A string built by `+` or a template is a tree of pieces in V8 (a
+    // concatenated string's first and second, a sliced string's parent): a
+    // piece is part of the string the program holds, not held by another
+    // string, so every piece of a logged line reads `… → [i] string`.
+    if (holderName(g, from) === 'string' && holderName(g, to) === 'string') continue;
     const type = g.edgeType(e);
     const name = g.edgeName(e);
     let label = '';
