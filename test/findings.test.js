@@ -55,7 +55,7 @@ test('the app\'s retainers() and suspects window are written into its trace and 
   const text = cli(['retainers', trace]);
   assert.match(text.stdout, new RegExp(`^retainers "after-start" at .*: 1000 Visit objects \\(.* shallow\\) in .*findings\\.atrace; .*\\n\\s+1000\\s+.*  ${PATH.replace(/[[\]().]/g, '\\$&')}  \\(e\\.g\\. @\\d+\\)\\n$`));
   const stext = cli(['suspects', trace]);
-  assert.match(stext.stdout, /^suspects "api" at .*: 100\d objects \(.*\) allocated at remember in the [\d.]+ s window and still live in .*\n  remember\(\) at .*registry-model\.js:\d+ allocated 1,00\d objects/);
+  assert.match(stext.stdout, /^suspects "api" at .*: 1,00\d objects \(.*\) allocated at remember in the [\d.]+ s window and still live in .*\n  remember\(\) at .*registry-model\.js:\d+ allocated 1,00\d objects/);
   // Filters: a type or site not asked for is not listed.
   assert.equal(json(['retainers', trace, '--type', 'Session', '--json']).retainers.length, 0);
   assert.match(cli(['retainers', trace, '--type', 'Session']).stdout, /^No retainers in .*findings\.atrace/);

@@ -20,7 +20,7 @@ function site(s: Suspect): string {
 }
 
 export function formatTextSuspects(r: SuspectsInput): string {
-  const lines = [`${r.tracked} objects (${formatSize(r.trackedSize)}) allocated ${r.site === null ? '' : `at ${r.site} `}${r.seconds === null ? 'while allocations were tracked' : `in the ${r.seconds} s window`} ` +
+  const lines = [`${r.tracked.toLocaleString('en-US')} objects (${formatSize(r.trackedSize)}) allocated ${r.site === null ? '' : `at ${r.site} `}${r.seconds === null ? 'while allocations were tracked' : `in the ${r.seconds} s window`} ` +
     `and still live in ${r.source === 'live' ? 'the running process' : r.source}; by allocating function and what holds them, most bytes first:`];
   for (const s of r.suspects) {
     lines.push(`  ${site(s)} allocated ${s.count.toLocaleString('en-US')} objects (${formatSize(s.size)}) still held by ${s.path}`);
