@@ -5,6 +5,9 @@
 import type { CensusEntry } from '../model/census';
 import { HeapSnapshotData } from './parse';
 
+/** V8's kinds of string node: flat, and the pieces of one built by `+` (concatenated) or cut from another (sliced). */
+const STRING_TYPES = new Set(['string', 'concatenated string', 'sliced string']);
+
 /** GC roots that hold things only for the moment (see parentEdges). */
 const TRANSIENT_ROOTS = new Set(['(Handle scope)', '(Strong roots)', '(Identity map)', '(Stack roots)', '(Relocatable)', 'C++ native stack roots']);
 
@@ -237,13 +240,18 @@ export class HeapGraph {
   }
 
   /** Counts and shallow sizes by node type and name (objects by constructor). */
+  /** Whether node `n` is a string or a piece of one. */
+  isString(n: number): boolean {
+    return STRING_TYPES.has(this.type(n));
+  }
+
   census(): CensusEntry[] {
     const byKey = new Map<string, CensusEntry>();
     for (let n = 0; n < this.nodeCount; n++) {
       const type = this.type(n);
       // Strings and code are named by their content: count them by type.
       const raw = this.name(n);
-      const name = type === 'string' || type === 'concatenated string' || type === 'sliced string' || type === 'number' ? `(${type})`
+      const name = STRING_TYPES.has(type) || type === 'number' ? `(${type})`
         // Compiled code is named by its function: one kind, as the addon's census counts it.
         : type === 'code' && !raw.startsWith('system / ') && !raw.startsWith('(') ? '(compiled code)' : raw;
       const key = `${type}\0${name}`;

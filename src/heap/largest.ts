@@ -28,7 +28,7 @@ function elementCount(g: HeapGraph, n: number): number {
 
 function valueText(g: HeapGraph, n: number, values: boolean): string {
   const type = g.type(n);
-  if (type === 'string' || type === 'concatenated string' || type === 'sliced string') {
+  if (g.isString(n)) {
     return values && type === 'string' ? JSON.stringify(g.name(n).slice(0, MAX_VALUE)) : 'string';
   }
   if (type === 'number') return values ? g.name(n) : 'number';

@@ -56,7 +56,7 @@ function holderName(g: HeapGraph, n: number): string {
   const t = g.type(n);
   if (t === 'object') return g.name(n);
   if (t === 'closure') return `${g.name(n) || '(anonymous)'}()`;
-  if (t === 'string' || t === 'concatenated string' || t === 'sliced string') return 'string';
+  if (g.isString(n)) return 'string';
   return '';
 }
 
@@ -82,7 +82,7 @@ export function renderPath(g: HeapGraph, n: number): string | null {
     // concatenated string's first and second, a sliced string's parent): a
     // piece is part of the string the program holds, not held by another
     // string, so every piece of a logged line reads `… → [i] string`.
-    if (holderName(g, from) === 'string' && holderName(g, to) === 'string') continue;
+    if (g.isString(from) && g.isString(to)) continue;
     const type = g.edgeType(e);
     const name = g.edgeName(e);
     let label = '';
